@@ -1,0 +1,106 @@
+#include "cli.h"
+
+#include <QJsonDocument>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "core/util/size.h"
+
+namespace loopsnap::cli {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+int usageError(const QString& message) {
+    std::fprintf(stderr, "loopsnapctl: %s\n(see loopsnapctl --help)\n", qPrintable(message));
+    return kUsage;
+}
+
+bool parseOrUsage(QCommandLineParser& parser, const QStringList& args) {
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.addHelpOption();
+    if (!parser.parse(args)) {
+        usageError(parser.errorText());
+        return false;
+    }
+    if (parser.isSet("help")) {
+        std::printf("%s", qPrintable(parser.helpText()));
+        std::exit(0);
+    }
+    return true;
+}
+
+bool requireValue(QCommandLineParser& parser, const QString& name, QString* out) {
+    if (!parser.isSet(name)) {
+        usageError("missing --" + name);
+        return false;
+    }
+    *out = parser.value(name);
+    return true;
+}
+
+bool sizeOption(QCommandLineParser& parser, const QString& name, uint64_t* out, bool required) {
+    if (!parser.isSet(name)) {
+        if (required) usageError("missing --" + name);
+        return !required;
+    }
+    auto r = parseSize(parser.value(name).toStdString());
+    if (!r.ok()) {
+        usageError("--" + name + ": " + q(r.error().message));
+        return false;
+    }
+    *out = r.value();
+    return true;
+}
+
+bool uintOption(QCommandLineParser& parser, const QString& name, uint64_t* out, bool required) {
+    if (!parser.isSet(name)) {
+        if (required) usageError("missing --" + name);
+        return !required;
+    }
+    bool ok = false;
+    qulonglong v = parser.value(name).toULongLong(&ok);
+    if (!ok) {
+        usageError("--" + name + " takes a whole number, not '" + parser.value(name) + "'");
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int fail(const Context& ctx, const Error& error) {
+    std::fprintf(stderr, "loopsnapctl: %s\n", error.message.c_str());
+    if (ctx.json) {
+        QJsonObject e{{"code", errorCodeName(error.code)}, {"message", q(error.message)}};
+        printJson(QJsonObject{{"error", e}});
+    }
+    return kFailed;
+}
+
+void printJson(const QJsonObject& object) {
+    std::printf("%s\n", QJsonDocument(object).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+}
+void printJsonLine(const QJsonObject& object) { printJson(object); }
+void printText(const QString& text) {
+    std::printf("%s\n", qPrintable(text));
+    std::fflush(stdout);
+}
+void printNote(const QString& text) { std::fprintf(stderr, "%s\n", qPrintable(text)); }
+
+namespace {
+std::atomic<bool> gStop{false};
+extern "C" void onStopSignal(int) { gStop.store(true); }
+}  // namespace
+
+const std::atomic<bool>& installStopSignals() {
+    struct sigaction sa{};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    return gStop;
+}
+
+}  // namespace loopsnap::cli

@@ -1,0 +1,60 @@
+// Shared plumbing of loopsnapctl's commands: options, output in text or JSON, and the exit codes
+// of the CLI contract (0 ok, 1 failed, 2 usage, 3 a check found a violation).
+#pragma once
+
+#include <QCommandLineParser>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <string>
+
+#include "core/util/result.h"
+
+namespace loopsnap::cli {
+
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kViolation = 3 };
+
+struct Context {
+    bool json = false;
+    bool interactive = false;  // stdout is a terminal: progress bars allowed
+};
+
+// A command's parser: adds --help, parses `args` (args[0] is the command path for messages).
+// Returns false after printing a usage error (caller returns kUsage).
+bool parseOrUsage(QCommandLineParser& parser, const QStringList& args);
+
+// Required option helpers: print a usage error and return false if missing/invalid.
+bool requireValue(QCommandLineParser& parser, const QString& name, QString* out);
+bool sizeOption(QCommandLineParser& parser, const QString& name, uint64_t* out, bool required);
+bool uintOption(QCommandLineParser& parser, const QString& name, uint64_t* out, bool required);
+
+int usageError(const QString& message);
+// Prints the error (stderr; with --json also {"error":{...}} on stdout) and returns kFailed.
+int fail(const Context& ctx, const Error& error);
+void printJson(const QJsonObject& object);        // one compact line
+void printJsonLine(const QJsonObject& object);    // same; for progress streams
+void printText(const QString& text);              // stdout + newline
+void printNote(const QString& text);              // stderr + newline (notes, warnings)
+
+// Installs SIGINT/SIGTERM handlers that set the flag instead of killing the process.
+const std::atomic<bool>& installStopSignals();
+
+QString q(const std::string& s);
+
+using CommandFn = std::function<int(Context&, const QStringList& args)>;
+struct CommandEntry {
+    const char* name;  // "snapshot", "clone", "merge", ...
+    CommandFn run;
+    const char* summary;
+};
+
+// Command groups (one .cpp each).
+int runSnapshot(Context&, const QStringList&);
+int runInspect(Context&, const QStringList&);
+int runOrigin(Context&, const QStringList&);
+int runWorkload(Context&, const QStringList&);
+
+}  // namespace loopsnap::cli

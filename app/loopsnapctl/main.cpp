@@ -1,0 +1,56 @@
+// loopsnapctl [--json] COMMAND ...   (see ../shared/spec/cli-contract.md and README)
+#include <QCoreApplication>
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli.h"
+
+using namespace loopsnap::cli;
+
+static const CommandEntry kCommands[] = {
+    {"snapshot", runSnapshot, "create | status | read | write  a snapshot (kernel COW format)"},
+    {"inspect", runInspect, "show a COW store's header and committed exceptions"},
+    {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
+    {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
+};
+
+static void printHelp() {
+    std::printf("Usage: loopsnapctl [--json] COMMAND [options]\n\nCommands:\n");
+    for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+    std::printf("\nRun 'loopsnapctl COMMAND --help' for a command's options.\n"
+                "Exit codes: 0 ok, 1 failed, 2 usage error, 3 a check found a violation.\n");
+}
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("loopsnapctl");
+    QCoreApplication::setApplicationVersion(LOOPSNAP_VERSION);
+    QStringList args = app.arguments();
+    Context ctx;
+    ctx.interactive = ::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO);
+    QStringList rest{args.value(0)};
+    for (int i = 1; i < args.size(); ++i) {
+        if (args[i] == "--json" && rest.size() == 1) ctx.json = true;
+        else rest << args[i];
+    }
+    if (rest.size() < 2 || rest[1] == "--help" || rest[1] == "-h" || rest[1] == "help") {
+        printHelp();
+        return rest.size() < 2 ? kUsage : kOk;
+    }
+    if (rest[1] == "--version") {
+        std::printf("loopsnapctl %s\n", LOOPSNAP_VERSION);
+        return kOk;
+    }
+    // --json may also follow the command word.
+    QStringList cmdArgs;
+    for (int i = 1; i < rest.size(); ++i) {
+        if (rest[i] == "--json") ctx.json = true;
+        else cmdArgs << rest[i];
+    }
+    if (ctx.json) ctx.interactive = false;
+    for (const auto& c : kCommands)
+        if (cmdArgs[0] == QLatin1String(c.name)) return c.run(ctx, cmdArgs);
+    return usageError("unknown command '" + cmdArgs[0] + "'");
+}

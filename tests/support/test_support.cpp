@@ -1,0 +1,90 @@
+#include "support/test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace loopsnap::test {
+
+void fillPattern(std::span<std::byte> out, uint64_t seed, uint64_t offset) {
+    // splitmix64 of (seed, 8-byte word index): cheap, position-dependent, seed-dependent.
+    for (size_t i = 0; i < out.size(); ++i) {
+        uint64_t pos = offset + i;
+        uint64_t z = (seed * 0x9E3779B97F4A7C15ull) ^ (pos / 8) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        out[i] = std::byte((z >> (8 * (pos % 8))) & 0xff);
+    }
+}
+
+std::vector<std::byte> patternBytes(uint64_t seed, uint64_t offset, size_t length) {
+    std::vector<std::byte> v(length);
+    fillPattern(v, seed, offset);
+    return v;
+}
+
+std::vector<std::byte> readAll(BlockDevice& dev) {
+    std::vector<std::byte> v(dev.size());
+    auto st = dev.read(0, v);
+    if (!st.ok()) throw std::runtime_error(st.error().toString());
+    return v;
+}
+
+TempDir::TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/loopsnap-test-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+void writeFile(const std::string& path, std::span<const std::byte> data) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(data.data()), std::streamsize(data.size()));
+    if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+std::vector<std::byte> readFile(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path);
+    std::vector<char> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> v(raw.size());
+    if (!raw.empty()) std::memcpy(v.data(), raw.data(), raw.size());
+    return v;
+}
+
+static std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+CommandResult runCommand(const std::string& commandLine) {
+    TempDir dir;
+    std::string outPath = dir.file("out"), errPath = dir.file("err");
+    std::string full = commandLine + " >" + outPath + " 2>" + errPath + " </dev/null";
+    int status = std::system(full.c_str());
+    CommandResult r;
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(outPath);
+    r.err = slurp(errPath);
+    return r;
+}
+
+std::string loopsnapctl() {
+    const char* p = std::getenv("LOOPSNAPCTL");
+    return p ? p : "loopsnapctl";
+}
+
+}  // namespace loopsnap::test

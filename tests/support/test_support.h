@@ -1,0 +1,50 @@
+// Helpers shared by the tests: deterministic data, temporary directories, byte comparisons.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/io/block_device.h"
+
+namespace loopsnap::test {
+
+// Bytes derived from (seed, offset): any chunk of "version seed" is recognisable on its own.
+std::vector<std::byte> patternBytes(uint64_t seed, uint64_t offset, size_t length);
+void fillPattern(std::span<std::byte> out, uint64_t seed, uint64_t offset);
+
+std::vector<std::byte> readAll(BlockDevice& dev);
+
+// A fresh directory under $TMPDIR, removed by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+void writeFile(const std::string& path, std::span<const std::byte> data);
+std::vector<std::byte> readFile(const std::string& path);
+
+// Runs a command line through /bin/sh; returns exit status, captures stdout/stderr.
+struct CommandResult {
+    int exitCode = -1;
+    std::string out, err;
+};
+CommandResult runCommand(const std::string& commandLine);
+std::string loopsnapctl();  // path of the CLI under test ($LOOPSNAPCTL)
+
+}  // namespace loopsnap::test
+
+#define LS_QVERIFY_OK(expr)                                                                 \
+    do {                                                                                    \
+        auto&& ls_r_ = (expr);                                                              \
+        if (!ls_r_.ok()) QFAIL(qPrintable(QString::fromStdString(ls_r_.error().toString()))); \
+    } while (0)
