@@ -1,0 +1,152 @@
+// The userspace dm-snapshot: an Origin (itself a BlockDevice) with any number of Snapshots, each
+// on its own COW store in the kernel's persistent format (or transient).
+//
+// Semantics are dm-snapshot's (../shared/spec/device-mapper-semantics.md sections 1, 2, 5):
+// - Origin::write copies every chunk it touches into each snapshot lacking an exception for it
+//   (a pending exception), commits the exception records, and only then writes the origin.
+// - Copies run on the executor and finish in any order; records are committed strictly in
+//   allocation order (kernel commit 230c83afdd9c), so the committed records are always a prefix of
+//   the allocation order and a crash can never leak COW space. SnapshotOptions::legacyCompletionOrder
+//   switches back to the pre-fix behaviour (commit in completion order) for demonstrations.
+// - A snapshot that cannot fit an exception, or whose COW device fails, is invalidated (header
+//   rewritten with valid = 0); the origin write still proceeds, the origin is never harmed by a
+//   failing snapshot. With PO, a *snapshot* write that finds the store full reports Overflow.
+//
+// Thread safety: every public method may be called from any thread concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/engine/executor.h"
+#include "core/events/listener.h"
+#include "core/io/block_device.h"
+#include "core/util/result.h"
+
+namespace loopsnap {
+
+enum class StoreType { Persistent, PersistentOverflow, Transient };  // P, PO, N
+Result<StoreType> parseStoreType(std::string_view text);
+const char* storeTypeName(StoreType type);  // "P", "PO", "N"
+
+enum class SnapshotState { Valid, Invalid, Overflow, Merging, MergeFailed };
+const char* snapshotStateName(SnapshotState state);  // valid|invalid|overflow|merging|merge-failed
+
+struct SnapshotStatus {
+    SnapshotState state = SnapshotState::Valid;
+    uint64_t allocatedSectors = 0;
+    uint64_t totalSectors = 0;     // size of the COW device
+    uint64_t metadataSectors = 0;
+    uint64_t chunkSectors = 0;
+    uint64_t exceptions = 0;       // committed exceptions
+    // Exactly what the kernel's snapshot target prints: "<alloc>/<total> <meta>", "Invalid",
+    // "Overflow" or "Merge failed".
+    std::string kernelStatusLine() const;
+};
+
+// Live counters a sampler (UI, progress bar) reads without locks.
+struct SnapshotCounters {
+    std::atomic<uint64_t> allocated{0};
+    std::atomic<uint64_t> copiesInFlight{0};
+    std::atomic<uint64_t> copiesFinished{0};
+    std::atomic<uint64_t> committed{0};
+    std::atomic<uint64_t> waitingOutOfOrder{0};  // finished copies waiting for a lower sequence
+    std::atomic<uint64_t> areaWrites{0};
+};
+
+constexpr uint32_t kMinChunkBytes = 4096;
+constexpr uint32_t kMaxChunkBytes = 512 * 1024;
+constexpr uint32_t kDefaultChunkBytes = 16 * 1024;
+
+struct SnapshotOptions {
+    StoreType type = StoreType::Persistent;
+    // Chunk size used when the store is new (magic 0). An existing header's chunk size wins, as
+    // in the kernel.
+    uint32_t chunkBytes = kDefaultChunkBytes;
+    // Size of the snapshot in bytes (the kernel's table length); 0 = the origin's size. An origin
+    // shorter than this is refused.
+    uint64_t sizeBytes = 0;
+    // Pre-fix behaviour: commit records in copy-completion order. Demonstrations only.
+    bool legacyCompletionOrder = false;
+    std::string name;  // for events and messages; defaults to the COW device's description
+};
+
+class Origin;
+class ExceptionStore;
+
+class Snapshot : public std::enable_shared_from_this<Snapshot> {
+public:
+    ~Snapshot();
+    SnapshotStatus status() const;
+    uint64_t size() const;        // bytes
+    uint32_t chunkBytes() const;
+    StoreType storeType() const;
+    bool legacyCompletionOrder() const;
+    const std::string& name() const;
+    uint32_t eventSource() const;
+    const SnapshotCounters& counters() const;
+
+    // The snapshot's view (dm "snapshot" target): exceptions from the COW store, the rest from
+    // the origin. Writes (writable snapshot) allocate exceptions too.
+    Status read(uint64_t offset, std::span<std::byte> out);
+    Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {});
+    Status flush();  // flushes the COW device
+
+    // Committed exceptions (origin chunk -> COW chunk) in commit order, for inspect and tests.
+    std::vector<std::pair<uint64_t, uint64_t>> exceptions() const;
+
+    // A BlockDevice view of this snapshot, for the NBD server and loop attach.
+    std::shared_ptr<BlockDevice> device();
+
+private:
+    friend class Origin;
+    friend class SnapshotMerge;
+    struct Impl;
+    explicit Snapshot(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+struct OriginOptions {
+    std::shared_ptr<Executor> executor;  // copies run here; default: a private ThreadPool(4)
+    std::shared_ptr<EventSink> events;   // default: a private sink without listeners
+    std::string name;                    // for events and messages
+};
+
+// The origin device (dm "snapshot-origin"): reads pass through; writes copy-on-write into every
+// attached snapshot first.
+class Origin final : public BlockDevice, public std::enable_shared_from_this<Origin> {
+public:
+    static std::shared_ptr<Origin> create(std::shared_ptr<BlockDevice> device, OriginOptions options = {});
+    ~Origin() override;
+
+    // Loads (or formats, when its magic is 0) the store on `cow` and attaches it. Validates
+    // everything before writing anything: a store that fails validation is left untouched.
+    Result<std::shared_ptr<Snapshot>> attachSnapshot(std::shared_ptr<BlockDevice> cow, SnapshotOptions options);
+    void detachSnapshot(const std::shared_ptr<Snapshot>& snapshot);
+    std::vector<std::shared_ptr<Snapshot>> snapshots() const;
+
+    uint64_t size() const override;
+    Status read(uint64_t offset, std::span<std::byte> out) override;
+    Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {}) override;
+    Status flush() override;
+    Status discard(uint64_t offset, uint64_t length) override;
+    std::string describe() const override;
+
+    std::shared_ptr<BlockDevice> underlyingDevice() const;
+    std::shared_ptr<EventSink> events() const;
+    std::shared_ptr<Executor> executor() const;
+
+private:
+    friend class Snapshot;
+    friend class SnapshotMerge;
+    struct Impl;
+    Origin() = default;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loopsnap
