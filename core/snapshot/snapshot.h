@@ -55,7 +55,8 @@ struct SnapshotCounters {
     std::atomic<uint64_t> copiesInFlight{0};
     std::atomic<uint64_t> copiesFinished{0};
     std::atomic<uint64_t> committed{0};
-    std::atomic<uint64_t> waitingOutOfOrder{0};  // finished copies waiting for a lower sequence
+    std::atomic<uint64_t> waitingOutOfOrder{0};  // finished copies waiting for a lower sequence now
+    std::atomic<uint64_t> finishedOutOfOrder{0}; // copies that ever finished before a lower sequence
     std::atomic<uint64_t> areaWrites{0};
 };
 

@@ -35,4 +35,13 @@ struct OpenedSnapshots {
 Result<OpenedSnapshots> openSnapshotFiles(const std::string& originPath, const std::vector<std::string>& cowPaths,
                                           const SnapshotOpenOptions& options = {});
 
+// Reads a store without writing anything (status, inspect). A new (magic 0) store is an error.
+struct StoreInspection {
+    uint32_t magic = 0, valid = 0, version = 0, chunkSectors = 0;
+    StoreType type = StoreType::Persistent;
+    std::vector<std::pair<uint64_t, uint64_t>> exceptions;  // on-disk order
+    SnapshotStatus status;
+};
+Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath);
+
 }  // namespace loopsnap

@@ -1,0 +1,108 @@
+// Internal state shared by Origin, Snapshot and SnapshotMerge. Not part of the public API.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "core/engine/range_lock.h"
+#include "core/snapshot/exception_store.h"
+#include "core/snapshot/snapshot.h"
+
+namespace loopsnap {
+
+// What snapshots need from their origin; shared so a Snapshot never outlives what it reads.
+struct OriginCore {
+    std::shared_ptr<BlockDevice> device;
+    std::shared_ptr<Executor> executor;
+    std::shared_ptr<EventSink> events;
+    std::string name;
+    RangeLock ranges;  // exclusive: writes (origin, snapshot, merge); shared: reads through to origin
+};
+
+// A pending exception: allocated, being copied, not yet committed.
+struct PendingException {
+    uint64_t seq = 0;
+    uint64_t oldChunk = 0;
+    uint64_t newChunk = 0;
+    bool copyOk = true;
+    bool done = false;     // committed (or failed); guarded by Snapshot::Impl::doneMutex
+    bool success = false;
+};
+
+// Events are gathered while engine locks are held and published after they are released, so
+// listeners never run under an engine lock (listener.h's contract).
+class EventBatch {
+public:
+    EventBatch(const EventSink& sink, uint32_t source) : sink_(sink), source_(source) {}
+    ~EventBatch() { publish(); }
+    void add(EventKind kind, uint64_t seq = 0, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0) {
+        if (sink_.hasListeners()) events_.push_back(Event{kind, source_, seq, a, b, c, 0});
+    }
+    void publish() {
+        for (auto& e : events_) sink_.publish(e);
+        events_.clear();
+    }
+
+private:
+    const EventSink& sink_;
+    uint32_t source_;
+    std::vector<Event> events_;
+};
+
+struct Snapshot::Impl {
+    std::shared_ptr<OriginCore> origin;
+    std::shared_ptr<BlockDevice> cow;
+    std::unique_ptr<ExceptionStore> store;
+    StoreType type = StoreType::Persistent;
+    uint64_t chunkBytes = 0;
+    uint64_t sizeBytes = 0;
+    bool legacy = false;
+    std::string name;
+    uint32_t source = 0;
+    SnapshotCounters counters;
+
+    // Committed exceptions: origin chunk -> COW chunk, plus commit order for inspect.
+    mutable std::shared_mutex tableMutex;
+    std::unordered_map<uint64_t, uint64_t> table;
+    std::vector<std::pair<uint64_t, uint64_t>> order;
+
+    // Allocation, completion ordering and store calls.
+    std::mutex commitMutex;
+    uint64_t nextSeq = 0;        // sequence number of the next allocation
+    uint64_t completeSeq = 0;    // next sequence allowed to commit (in-order rule)
+    std::map<uint64_t, std::shared_ptr<PendingException>> outOfOrder;  // finished early, waiting
+    std::unordered_map<uint64_t, std::shared_ptr<PendingException>> inCommit;  // token -> pe
+    std::atomic<SnapshotState> state{SnapshotState::Valid};
+
+    std::mutex doneMutex;
+    std::condition_variable doneCv;
+
+    std::weak_ptr<Snapshot> self;
+
+    bool lookup(uint64_t chunk, uint64_t* cowChunk) const;
+    // Allocates a pending exception for `chunk` (caller holds the origin range exclusively).
+    Result<std::shared_ptr<PendingException>> allocate(uint64_t chunk, EventBatch& events);
+    // A copy finished (ok or not): apply the in-order rule and commit what may be committed.
+    void complete(const std::shared_ptr<PendingException>& pe, bool ok);
+    void commitOne(const std::shared_ptr<PendingException>& pe, EventBatch& events);
+    void invalidate(ErrorCode why);
+    void wait(const std::shared_ptr<PendingException>& pe);
+    // Starts copying origin chunk -> COW chunk on the executor; `data` (a full chunk), if given,
+    // is written instead of the origin's contents (full-chunk snapshot writes).
+    void startCopy(const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data);
+};
+
+struct Origin::Impl {
+    std::shared_ptr<OriginCore> core;
+    mutable std::shared_mutex snapshotsMutex;  // shared: I/O; exclusive: attach/detach
+    std::vector<std::shared_ptr<Snapshot>> snapshots;
+    uint64_t lockAlign() const;  // largest chunk size of the attached snapshots
+    // Copy-on-write protection of [offset, offset+length) into every snapshot; returns with the
+    // range locked exclusively and every needed exception committed (or its snapshot invalid).
+    RangeLock::Guard protect(uint64_t offset, uint64_t length);
+};
+
+}  // namespace loopsnap
