@@ -14,6 +14,9 @@ static const CommandEntry kCommands[] = {
     {"inspect", runInspect, "show a COW store's header and committed exceptions"},
     {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
+    {"serve", runServe, "serve devices over NBD (unix socket, TCP) with a control socket"},
+    {"attach", runAttach, "expose a device as /dev/loopN (FUSE file + loop device; Linux, root)"},
+    {"detach", runDetach, "undo an attach: detach /dev/loopN and end its FUSE export"},
 };
 
 static void printHelp() {
