@@ -5,10 +5,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include <linux/falloc.h>
@@ -190,21 +193,54 @@ Result<std::unique_ptr<FuseExport>> FuseExport::start(std::shared_ptr<BlockDevic
         return makeError(ErrorCode::IOError, "cannot mount FUSE at " + mountpoint);
     }
     struct fuse* f = fx->fuse_;
-    fx->loop_ = std::thread([f] { fuse_loop_mt(f, 0); });
+    auto done = fx->loopDone_;
+    fx->loop_ = std::thread([f, done] {
+        fuse_loop_mt(f, 0);
+        done->store(true);
+    });
+    // Only now: a stat of the mount is a FUSE request, answered by the loop just started.
+    struct stat mst{};
+    if (::stat(mountpoint.c_str(), &mst) == 0) fx->connection_ = minor(mst.st_dev);
     return fx;
 }
 
 Status FuseExport::stop() {
     if (stopped_ || !fuse_) return {};
+    if (!unmounted_) {
+        fuse_exit(fuse_);
+        fuse_unmount(fuse_);  // lazy: the FUSE threads end when the kernel drops its last reference
+        unmounted_ = true;
+    }
+    auto waitDone = [&](int millis) {
+        for (int i = 0; i < millis / 10 && !loopDone_->load(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return loopDone_->load();
+    };
+    if (!waitDone(3000)) {
+        // Somebody (a loop device still bound to the file?) keeps the filesystem alive. Abort the
+        // FUSE connection when the kernel offers the control filesystem; users of the file then
+        // get ENOTCONN instead of this process waiting forever.
+        std::string abortPath = "/sys/fs/fuse/connections/" + std::to_string(connection_) + "/abort";
+        if (int fd = ::open(abortPath.c_str(), O_WRONLY | O_CLOEXEC); fd >= 0) {
+            [[maybe_unused]] auto w = ::write(fd, "1", 1);
+            ::close(fd);
+        }
+        if (!waitDone(2000))
+            return makeError(ErrorCode::Busy, filePath_ + " is still in use (is a loop device still bound to it?)");
+    }
     stopped_ = true;
-    fuse_exit(fuse_);
-    fuse_unmount(fuse_);  // lazy: the FUSE threads end when the kernel drops its last reference
     if (loop_.joinable()) loop_.join();
     fuse_destroy(fuse_);
     fuse_ = nullptr;
     return device_->flush();
 }
 
-FuseExport::~FuseExport() { (void)stop(); }
+FuseExport::~FuseExport() {
+    if (stop().ok()) return;
+    // Still in use: leave the FUSE threads (and their state) to the process's end rather than
+    // hang or free what they use.
+    if (loop_.joinable()) loop_.detach();
+    device_.reset();
+}
 
 }  // namespace loopsnap

@@ -21,6 +21,7 @@
 // then flushes the device.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -52,7 +53,10 @@ public:
     bool readOnly() const { return options_.readOnly; }
     const std::string& fileName() const { return options_.fileName; }
 
-    // Unmounts (lazily), joins the FUSE threads and flushes the device. Idempotent.
+    // Unmounts (lazily), joins the FUSE threads and flushes the device. Idempotent. If the file
+    // is still held (a loop device bound to it) after a few seconds, the FUSE connection is
+    // aborted where /sys/fs/fuse/connections is mounted, else Busy is returned (call again after
+    // detaching; the destructor then leaves the threads to the process's end instead of hanging).
     Status stop();
 
 private:
@@ -62,6 +66,9 @@ private:
     std::string mountpoint_, filePath_;
     struct fuse* fuse_ = nullptr;
     std::thread loop_;
+    std::shared_ptr<std::atomic<bool>> loopDone_ = std::make_shared<std::atomic<bool>>(false);
+    unsigned connection_ = 0;  // minor device number of the mount: /sys/fs/fuse/connections/<n>
+    bool unmounted_ = false;
     bool stopped_ = false;
 };
 
