@@ -224,7 +224,7 @@ public:
         if (!readReply(r, type == kCmdRead ? length : 0) || r.cookie != cookie_) return ~0u;
         if (out) {
             out->resize(r.data.size());
-            std::memcpy(out->data(), r.data.data(), r.data.size());
+            if (!r.data.empty()) std::memcpy(out->data(), r.data.data(), r.data.size());
         }
         return r.error;
     }
