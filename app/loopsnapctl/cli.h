@@ -56,5 +56,6 @@ int runSnapshot(Context&, const QStringList&);
 int runInspect(Context&, const QStringList&);
 int runOrigin(Context&, const QStringList&);
 int runWorkload(Context&, const QStringList&);
+int runClone(Context&, const QStringList&);
 
 }  // namespace loopsnap::cli

@@ -14,6 +14,7 @@ static const CommandEntry kCommands[] = {
     {"inspect", runInspect, "show a COW store's header and committed exceptions"},
     {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
+    {"clone", runClone, "create | status | hydrate | read | write  a clone (userspace dm-clone)"},
 };
 
 static void printHelp() {
