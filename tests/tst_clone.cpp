@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <semaphore>
 #include <thread>
 
 #include "clone_test_rig.h"
@@ -63,6 +64,7 @@ private slots:
     void flushAndFuaMakeWritesDurable_data();
     void flushAndFuaMakeWritesDurable();
     void periodicCommitWithoutFlush();
+    void flushArrivingDuringCommitGetsItsOwnCommit();
     void eventsAndCounters();
     void sourceErrorFailsOnlyUnhydratedReads();
     void hydrationStopsOnSourceErrorAndRetries();
@@ -405,6 +407,69 @@ void TestClone::periodicCommitWithoutFlush() {
     uint64_t gen1 = r.clone->metadataGeneration();
     QThread::msleep(100);
     QCOMPARE(r.clone->metadataGeneration(), gen1);
+}
+
+namespace {
+// A destination whose first flush blocks until released, to hold a commit between its freeze and
+// its metadata write; counts flushes.
+class GatedFlushDevice final : public BlockDevice {
+public:
+    explicit GatedFlushDevice(std::shared_ptr<BlockDevice> inner) : inner_(std::move(inner)) {}
+    uint64_t size() const override { return inner_->size(); }
+    Status read(uint64_t o, std::span<std::byte> out) override { return inner_->read(o, out); }
+    Status write(uint64_t o, std::span<const std::byte> d, WriteFlags f) override { return inner_->write(o, d, f); }
+    Status flush() override {
+        if (flushes_.fetch_add(1) == 0 && gated_) {
+            entered_.release();
+            release_.acquire();
+        }
+        return inner_->flush();
+    }
+    std::string describe() const override { return "gated"; }
+    std::atomic<int> flushes_{0};
+    bool gated_ = false;
+    std::binary_semaphore entered_{0}, release_{0};
+
+private:
+    std::shared_ptr<BlockDevice> inner_;
+};
+}  // namespace
+
+void TestClone::flushArrivingDuringCommitGetsItsOwnCommit() {
+    const uint64_t rs = 4096, size = 16 * rs;
+    auto src = patternDevice(9, size, "source");
+    auto destStable = std::make_shared<MemoryDevice>(size);
+    auto destCache = std::make_shared<VolatileCacheDevice>(destStable);
+    auto dest = std::make_shared<GatedFlushDevice>(destCache);
+    auto metaStable = std::make_shared<MemoryDevice>(CloneMetadata::requiredSize({size, rs}));
+    auto meta = std::make_shared<VolatileCacheDevice>(metaStable);
+    auto clone = Clone::create(src, dest, meta, rs, quietCloneOptions()).value();
+    LS_QVERIFY_OK(clone->hydrateNext(1));  // region 0: in commit A's frozen set
+    dest->flushes_ = 0;
+    dest->gated_ = true;
+    std::thread a([&] { QVERIFY(clone->flush().ok()); });
+    dest->entered_.acquire();  // commit A has frozen and is flushing the destination
+    // Written after A's freeze: A cannot cover it, whatever A's destination flush catches.
+    auto data = patternBytes(10, 3 * rs, rs);
+    LS_QVERIFY_OK(clone->write(3 * rs, data));
+    std::thread b([&] { QVERIFY(clone->flush().ok()); });
+    std::thread c([&] { QVERIFY(clone->flush().ok()); });
+    QThread::msleep(100);  // b and c are now waiting for the commit mutex
+    dest->release_.release();
+    a.join();
+    b.join();
+    c.join();
+    // A, then one commit for both b and c (both arrived before its freeze): two destination flushes.
+    QCOMPARE(dest->flushes_.load(), 2);
+    LS_QVERIFY_OK(destCache->crash(VolatileCacheDevice::CrashMode::DropAll));
+    LS_QVERIFY_OK(meta->crash(VolatileCacheDevice::CrashMode::DropAll));
+    auto reopened = Clone::open(src, destStable, metaStable, quietCloneOptions());
+    LS_QVERIFY_OK(reopened);
+    QVERIFY(reopened.value()->isRegionHydrated(0));
+    QVERIFY(reopened.value()->isRegionHydrated(3));
+    std::vector<std::byte> back(rs);
+    LS_QVERIFY_OK(reopened.value()->read(3 * rs, back));
+    QVERIFY(back == data);
 }
 
 void TestClone::eventsAndCounters() {
