@@ -38,6 +38,7 @@ private slots:
     void errors_data();
     void errors();
     void hydrateInterruptAndResumeFromNbd();
+    void progressBarOnTerminal();
 };
 
 void TestCloneCli::roundTrip() {
@@ -224,6 +225,22 @@ void TestCloneCli::hydrateInterruptAndResumeFromNbd() {
     QVERIFY(readFile(dir.file("dst.img")) == src);
     server.terminate();
     server.waitForFinished(5000);
+}
+
+void TestCloneCli::progressBarOnTerminal() {
+    // script(1) gives the command a pseudo-terminal, where hydrate draws its progress bar.
+    if (QStandardPaths::findExecutable("script").isEmpty()) QSKIP("script(1) is not installed");
+    TempDir dir;
+    writeFile(dir.file("src.img"), patternBytes(36, 0, 1 << 20));
+    auto r = runCommand(ctl() + " clone create --source " + sh(dir.file("src.img")) + " --dest " + sh(dir.file("dst.img")) +
+                        " --meta " + sh(dir.file("c.meta")) + " --region 4K");
+    QCOMPARE(r.exitCode, 0);
+    r = runCommand("script -qec " + sh(ctl() + " clone hydrate --meta " + dir.file("c.meta")) + " /dev/null");
+    QVERIFY2(r.exitCode == 0, r.out.c_str());
+    QVERIFY2(r.out.find("100%") != std::string::npos && r.out.find("ETA") != std::string::npos &&
+                 r.out.find("/s") != std::string::npos,
+             r.out.c_str());
+    QVERIFY(r.out.find("hydrated 256/256 regions") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestCloneCli)
