@@ -57,5 +57,6 @@ int runInspect(Context&, const QStringList&);
 int runOrigin(Context&, const QStringList&);
 int runWorkload(Context&, const QStringList&);
 int runCrashtest(Context&, const QStringList&);
+int runClone(Context&, const QStringList&);
 
 }  // namespace loopsnap::cli
