@@ -58,5 +58,8 @@ int runOrigin(Context&, const QStringList&);
 int runWorkload(Context&, const QStringList&);
 int runCrashtest(Context&, const QStringList&);
 int runClone(Context&, const QStringList&);
+int runServe(Context&, const QStringList&);   // cmd_serve.cpp
+int runAttach(Context&, const QStringList&);  // cmd_attach.cpp
+int runDetach(Context&, const QStringList&);  // cmd_attach.cpp
 
 }  // namespace loopsnap::cli

@@ -16,6 +16,9 @@ static const CommandEntry kCommands[] = {
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
     {"crashtest", runCrashtest, "snapshot: check every crash state of a recorded workload"},
     {"clone", runClone, "create | status | hydrate | read | write  a clone (userspace dm-clone)"},
+    {"serve", runServe, "serve devices over NBD (unix socket, TCP) with a control socket"},
+    {"attach", runAttach, "expose a device as /dev/loopN (FUSE file + loop device; Linux, root)"},
+    {"detach", runDetach, "undo an attach: detach /dev/loopN and end its FUSE export"},
 };
 
 static void printHelp(FILE* to) {

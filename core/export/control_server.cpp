@@ -1,0 +1,323 @@
+#include "core/export/control_server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace loopsnap {
+
+namespace {
+
+bool sendLine(int fd, const std::string& text) {
+    std::string line = text + "\n";
+    const char* p = line.data();
+    size_t n = line.size();
+    while (n) {
+        ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        p += r, n -= size_t(r);
+    }
+    return true;
+}
+
+std::string errorJson(ErrorCode code, const std::string& message) {
+    return std::string("{\"ok\":false,\"error\":{\"code\":\"") + errorCodeName(code) + "\",\"message\":\"" +
+           jsonEscape(message) + "\"}}";
+}
+
+size_t skipWs(const std::string& s, size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+    return i;
+}
+
+}  // namespace
+
+std::string jsonEscape(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += char(c);
+                }
+        }
+    }
+    return out;
+}
+
+std::string controlCommandOf(const std::string& line) {
+    // Deliberately small: a flat object whose "cmd" member is a plain string.
+    size_t i = skipWs(line, 0);
+    if (i >= line.size() || line[i] != '{') return {};
+    size_t end = line.find_last_not_of(" \t\r\n");
+    if (end == std::string::npos || line[end] != '}') return {};
+    size_t k = line.find("\"cmd\"", i);
+    if (k == std::string::npos) return {};
+    k = skipWs(line, k + 5);
+    if (k >= line.size() || line[k] != ':') return {};
+    k = skipWs(line, k + 1);
+    if (k >= line.size() || line[k] != '"') return {};
+    size_t close = line.find('"', k + 1);
+    if (close == std::string::npos) return {};
+    std::string value = line.substr(k + 1, close - k - 1);
+    if (value.find('\\') != std::string::npos) return {};
+    return value;
+}
+
+struct ControlServer::Client {
+    int fd = -1;
+    std::thread thread;
+    std::atomic<bool> done{false};
+    bool streaming = false;  // guarded by ControlServer::mutex_
+};
+
+ControlServer::ControlServer(const NbdServer& nbd, std::vector<ControlExport> exports,
+                             std::shared_ptr<EventSink> events, std::shared_ptr<EventRing> ring)
+    : nbd_(nbd), exports_(std::move(exports)), events_(std::move(events)), ring_(std::move(ring)) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) wakeRead_ = p[0], wakeWrite_ = p[1];
+}
+
+ControlServer::~ControlServer() {
+    stop();
+    if (wakeRead_ >= 0) ::close(wakeRead_);
+    if (wakeWrite_ >= 0) ::close(wakeWrite_);
+}
+
+Status ControlServer::listen(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof addr.sun_path)
+        return makeError(ErrorCode::InvalidArgument, "control socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) return makeError(ErrorCode::InvalidArgument, path + " exists and is not a socket");
+        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        if (probe >= 0) ::close(probe);
+        if (live) return makeError(ErrorCode::Busy, path + " is in use by another server");
+        ::unlink(path.c_str());
+    }
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+        auto err = makeError(ErrorCode::IOError, "cannot listen on " + path + ": " + std::strerror(errno));
+        if (fd >= 0) ::close(fd);
+        return err;
+    }
+    listenFd_ = fd;
+    path_ = path;
+    acceptThread_ = std::thread([this] { acceptLoop(); });
+    pumpThread_ = std::thread([this] { pumpLoop(); });
+    return {};
+}
+
+void ControlServer::stop() {
+    stopping_.store(true);
+    if (wakeWrite_ >= 0) {
+        char b = 1;
+        [[maybe_unused]] auto r = ::write(wakeWrite_, &b, 1);
+    }
+    if (acceptThread_.joinable()) acceptThread_.join();
+    if (pumpThread_.joinable()) pumpThread_.join();
+    std::vector<std::unique_ptr<Client>> clients;
+    {
+        std::lock_guard lock(mutex_);
+        clients.swap(clients_);
+        for (auto& c : clients) ::shutdown(c->fd, SHUT_RDWR);
+    }
+    for (auto& c : clients) {
+        if (c->thread.joinable()) c->thread.join();
+        ::close(c->fd);
+    }
+    if (listenFd_ >= 0) {
+        ::close(listenFd_);
+        ::unlink(path_.c_str());
+        listenFd_ = -1;
+    }
+}
+
+void ControlServer::acceptLoop() {
+    while (!stopping_.load()) {
+        pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakeRead_, POLLIN, 0}};
+        int n = ::poll(fds, 2, 1000);
+        if (stopping_.load() || (n > 0 && (fds[1].revents & POLLIN))) break;
+        {
+            // Reap finished clients.
+            std::vector<std::unique_ptr<Client>> finished;
+            std::lock_guard lock(mutex_);
+            for (auto it = clients_.begin(); it != clients_.end();) {
+                if ((*it)->done.load()) {
+                    (*it)->thread.join();
+                    ::close((*it)->fd);
+                    it = clients_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
+        int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        timeval tv{1, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        std::lock_guard lock(mutex_);
+        if (clients_.size() >= 64) {
+            sendLine(fd, errorJson(ErrorCode::Busy, "too many control clients"));
+            ::close(fd);
+            continue;
+        }
+        auto c = std::make_unique<Client>();
+        c->fd = fd;
+        Client* raw = c.get();
+        c->thread = std::thread([this, raw] {
+            serveClient(raw);
+            ::shutdown(raw->fd, SHUT_RDWR);
+            {
+                std::lock_guard l(mutex_);
+                raw->streaming = false;
+            }
+            raw->done.store(true);
+        });
+        clients_.push_back(std::move(c));
+    }
+}
+
+void ControlServer::serveClient(Client* client) {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+        ssize_t r = ::recv(client->fd, chunk, sizeof chunk, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return;
+        buffer.append(chunk, size_t(r));
+        if (buffer.size() > 64 * 1024) {
+            sendLine(client->fd, errorJson(ErrorCode::InvalidArgument, "request line too long"));
+            return;
+        }
+        size_t nl;
+        while ((nl = buffer.find('\n')) != std::string::npos) {
+            std::string line = buffer.substr(0, nl);
+            buffer.erase(0, nl + 1);
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            bool stream = false;
+            std::string reply = handleLine(line, &stream);
+            std::lock_guard lock(mutex_);  // never interleave with the pump's lines
+            if (!sendLine(client->fd, reply)) return;
+            if (stream) client->streaming = true;
+        }
+    }
+}
+
+std::string ControlServer::handleLine(const std::string& line, bool* startStreaming) const {
+    std::string cmd = controlCommandOf(line);
+    if (cmd.empty())
+        return errorJson(ErrorCode::InvalidArgument, "expected a JSON object with a \"cmd\" string, one per line");
+    if (cmd == "status") return statusJson();
+    if (cmd == "ping") return "{\"ok\":true}";
+    if (cmd == "events") {
+        if (!ring_) return errorJson(ErrorCode::Unsupported, "this server publishes no events");
+        *startStreaming = true;
+        return "{\"ok\":true,\"streaming\":\"events\"}";
+    }
+    return errorJson(ErrorCode::InvalidArgument, "unknown command '" + cmd + "' (status, events, ping)");
+}
+
+std::string ControlServer::statusJson() const {
+    auto stats = nbd_.exports();
+    std::string out = "{\"ok\":true,\"exports\":[";
+    bool first = true;
+    for (const auto& ce : exports_) {
+        const NbdExportStats* s = nullptr;
+        for (const auto& st : stats)
+            if (st.name == ce.name) s = &st;
+        if (!first) out += ",";
+        first = false;
+        const ServedDevice& d = ce.served;
+        out += "{\"name\":\"" + jsonEscape(ce.name) + "\",\"spec\":\"" + jsonEscape(d.spec) + "\",\"kind\":\"" +
+               deviceSpecKindName(d.kind) + "\",\"size\":" + std::to_string(d.device ? d.device->size() : 0) +
+               ",\"read_only\":" + (d.readOnly ? "true" : "false");
+        if (s) {
+            out += ",\"connections\":" + std::to_string(s->activeConnections) +
+                   ",\"total_connections\":" + std::to_string(s->totalConnections) +
+                   ",\"bytes_read\":" + std::to_string(s->bytesRead) +
+                   ",\"bytes_written\":" + std::to_string(s->bytesWritten) +
+                   ",\"flushes\":" + std::to_string(s->flushes) + ",\"errors\":" + std::to_string(s->errors);
+        }
+        out += ",\"snapshots\":[";
+        bool firstSnap = true;
+        for (const auto& snap : d.relatedSnapshots()) {
+            SnapshotStatus st = snap->status();
+            if (!firstSnap) out += ",";
+            firstSnap = false;
+            out += "{\"name\":\"" + jsonEscape(snap->name()) + "\",\"status\":\"" + jsonEscape(st.kernelStatusLine()) +
+                   "\",\"state\":\"" + snapshotStateName(st.state) +
+                   "\",\"allocated_sectors\":" + std::to_string(st.allocatedSectors) +
+                   ",\"total_sectors\":" + std::to_string(st.totalSectors) +
+                   ",\"metadata_sectors\":" + std::to_string(st.metadataSectors) +
+                   ",\"chunk_sectors\":" + std::to_string(st.chunkSectors) +
+                   ",\"exceptions\":" + std::to_string(st.exceptions) + "}";
+        }
+        out += "]}";
+    }
+    out += "]}";
+    return out;
+}
+
+void ControlServer::pumpLoop() {
+    std::vector<Event> batch;
+    uint64_t reportedDropped = 0;
+    while (!stopping_.load()) {
+        pollfd p{wakeRead_, POLLIN, 0};
+        ::poll(&p, 1, 50);
+        if (stopping_.load()) break;
+        if (!ring_) continue;
+        batch.clear();
+        ring_->drain(batch);
+        uint64_t dropped = ring_->dropped();
+        if (batch.empty() && dropped == reportedDropped) continue;
+        std::vector<std::string> lines;
+        lines.reserve(batch.size() + 1);
+        for (const Event& e : batch) {
+            std::string source = events_ ? events_->sourceName(e.source) : std::string();
+            lines.push_back(std::string("{\"event\":\"") + eventKindName(e.kind) + "\",\"source\":\"" +
+                            jsonEscape(source) + "\",\"source_id\":" + std::to_string(e.source) +
+                            ",\"seq\":" + std::to_string(e.seq) + ",\"a\":" + std::to_string(e.a) +
+                            ",\"b\":" + std::to_string(e.b) + ",\"c\":" + std::to_string(e.c) +
+                            ",\"time_ns\":" + std::to_string(e.timeNs) + "}");
+        }
+        if (dropped != reportedDropped) {
+            lines.push_back("{\"dropped\":" + std::to_string(dropped) + "}");
+            reportedDropped = dropped;
+        }
+        std::lock_guard lock(mutex_);
+        for (auto& c : clients_) {
+            if (!c->streaming) continue;
+            for (const auto& l : lines)
+                if (!sendLine(c->fd, l)) {
+                    c->streaming = false;
+                    ::shutdown(c->fd, SHUT_RDWR);  // too slow or gone: its thread ends
+                    break;
+                }
+        }
+    }
+}
+
+}  // namespace loopsnap

@@ -1,0 +1,134 @@
+// NbdServer: serves BlockDevices over the NBD protocol (fixed newstyle handshake, simple replies)
+// on unix sockets and TCP, so that qemu, nbdkit's tools, libnbd and the kernel's nbd client can
+// use any engine device (origin, snapshot, clone, file, memory) by export name.
+//
+// What it speaks (see docs/nbd-export.md)
+// - Options: NBD_OPT_GO, NBD_OPT_INFO, NBD_OPT_LIST, NBD_OPT_ABORT and the old
+//   NBD_OPT_EXPORT_NAME; every other option gets NBD_REP_ERR_UNSUP (so STRUCTURED_REPLY and
+//   STARTTLS are refused and clients fall back to simple replies / plain text).
+// - Commands: READ, WRITE, FLUSH, TRIM, WRITE_ZEROES, DISC. Transmission flags: HAS_FLAGS,
+//   SEND_FLUSH, SEND_FUA, SEND_TRIM, SEND_WRITE_ZEROES, CAN_MULTI_CONN (+ READ_ONLY).
+// - FUA on WRITE / WRITE_ZEROES reaches the device as WriteFlags{fua = true}; FUA on TRIM is a
+//   discard followed by flush(). NBD_CMD_FLUSH is BlockDevice::flush() on the served device.
+//   Because BlockDevice::flush() covers every write completed before it on the device, whatever
+//   connection it came from, CAN_MULTI_CONN is advertised.
+// - Errors: engine ErrorCode -> NBD error (IOError/Corruption/Invalidated -> EIO, NoSpace ->
+//   ENOSPC, InvalidArgument -> EINVAL, read-only export -> EPERM). A request outside the export
+//   gets EINVAL (read, trim) or ENOSPC (write, write_zeroes), as the protocol asks; a request
+//   longer than maxRequestBytes gets EINVAL (a too-long WRITE's payload is read and discarded so
+//   the connection stays in sync).
+// - A malformed handshake or request header closes that connection only. A client that vanishes
+//   mid-request only loses its own unfinished request: every write the device accepted stays.
+//
+// Threading contract
+// - Each listener has one accept thread; each connection has one thread that reads a request,
+//   runs it on the device and sends the reply before reading the next (requests of one
+//   connection are processed in order; several connections run concurrently, so devices must be
+//   thread-safe, as the BlockDevice contract requires).
+// - addExport/removeExport/listenUnix/listenTcp/stop/exports/stats may be called from any thread.
+//   A removed export keeps serving the connections that already opened it (they hold the
+//   device's shared_ptr) and is refused to new ones.
+// - stop() closes the listeners, shuts every connection down (a request being executed on the
+//   device finishes first; its reply may not be delivered), joins all threads, then flushes every
+//   export's device once. After stop() returns no server thread touches any device. The
+//   destructor calls stop(). stop() must not be called from a connection thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/io/block_device.h"
+#include "core/util/result.h"
+
+namespace loopsnap {
+
+struct NbdExport {
+    std::string name;                     // the export name clients ask for
+    std::shared_ptr<BlockDevice> device;
+    bool readOnly = false;                // advertise READ_ONLY; writes/trims get EPERM
+    std::string description;              // sent as NBD_INFO_DESCRIPTION when asked for
+};
+
+struct NbdServerOptions {
+    uint32_t maxRequestBytes = 32u << 20;  // larger READ/WRITE requests get EINVAL
+    uint32_t maxOptionBytes = 64u << 10;   // a longer option payload closes the connection
+    unsigned maxConnections = 128;         // more are accepted and closed at once
+    // Name served for an empty export name (NBD's "default export"). Empty: the only export if
+    // there is exactly one, otherwise none.
+    std::string defaultExport;
+};
+
+// Live counters of one export, read without locks.
+struct NbdExportStats {
+    std::string name;
+    uint64_t size = 0;
+    bool readOnly = false;
+    std::string description;
+    uint64_t activeConnections = 0;
+    uint64_t totalConnections = 0;
+    uint64_t bytesRead = 0;
+    uint64_t bytesWritten = 0;
+    uint64_t flushes = 0;
+    uint64_t errors = 0;  // requests answered with an error
+};
+
+// Maps an engine error to the NBD error value sent to the client.
+uint32_t nbdErrorFor(ErrorCode code) noexcept;
+
+class NbdServer {
+public:
+    explicit NbdServer(NbdServerOptions options = {});
+    ~NbdServer();
+    NbdServer(const NbdServer&) = delete;
+    NbdServer& operator=(const NbdServer&) = delete;
+
+    // InvalidArgument for an empty or over-long (>4096 bytes) name or a null device; Busy if the
+    // name is taken.
+    Status addExport(NbdExport exp);
+    Status removeExport(const std::string& name);
+
+    // Listens on a unix socket at `path`. A stale socket file (nobody accepting) is replaced; a
+    // live one is refused with Busy; any other existing file with InvalidArgument. The socket
+    // file is removed again by stop().
+    Status listenUnix(const std::string& path);
+    // Listens on TCP. `host` must be given explicitly ("127.0.0.1", "::1", "0.0.0.0" ...); the CLI
+    // defaults it to 127.0.0.1. Port 0 picks a free port. Returns the bound port.
+    Result<uint16_t> listenTcp(const std::string& host, uint16_t port);
+
+    void stop();
+    bool running() const noexcept { return !stopping_.load(); }
+
+    std::vector<NbdExportStats> exports() const;
+    uint64_t activeConnections() const noexcept { return active_.load(); }
+    uint64_t rejectedHandshakes() const noexcept { return badHandshakes_.load(); }
+
+private:
+    struct ExportEntry;
+    struct Connection;
+    struct Listener;
+    friend struct Connection;
+
+    std::shared_ptr<ExportEntry> findExport(const std::string& name) const;
+    std::vector<std::shared_ptr<ExportEntry>> exportList() const;
+    Status startListener(int fd, std::string unixPath);
+    void acceptLoop(Listener* listener);
+    void serveConnection(Connection* conn);
+    void reapFinished();
+
+    NbdServerOptions options_;
+    mutable std::mutex mutex_;
+    std::vector<std::shared_ptr<ExportEntry>> exports_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::vector<std::unique_ptr<Connection>> connections_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<uint64_t> active_{0};
+    std::atomic<uint64_t> badHandshakes_{0};
+    int wakeRead_ = -1, wakeWrite_ = -1;  // self-pipe that wakes the accept threads on stop()
+};
+
+}  // namespace loopsnap
