@@ -2,6 +2,8 @@
 // status and live events, clean stop) plus the device-spec grammar it relies on.
 #include <QtTest>
 
+#include "core/clone/clone_files.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -150,10 +152,22 @@ void TestServe::controlCommandParsing() {
 }
 
 void TestServe::cloneSpecIsRefused() {
+    // A clone spec whose metadata is missing is a clear error...
     auto r = openDeviceSpec("clone:/nowhere/m.meta");
     QVERIFY(!r.ok());
-    QCOMPARE(r.error().code, ErrorCode::Unsupported);
-    QVERIFY(r.error().message.find("clone exports need the clone engine") != std::string::npos);
+    QVERIFY(r.error().message.find("/nowhere/m.meta") != std::string::npos);
+    // ...and an existing clone is served: reads show the source before any hydration.
+    TempDir dir;
+    auto src = patternBytes(4, 0, 1 << 20);
+    writeFile(dir.file("src.img"), src);
+    auto created = createCloneFiles(CloneCreateRequest{dir.file("src.img"), dir.file("dst.img"), dir.file("c.meta")});
+    LS_QVERIFY_OK(created);
+    auto served = openDeviceSpec("clone:" + dir.file("c.meta"));
+    LS_QVERIFY_OK(served);
+    QVERIFY(served.value().clone != nullptr);
+    std::vector<std::byte> got(src.size());
+    LS_QVERIFY_OK(served.value().device->read(0, got));
+    QVERIFY(got == src);
 }
 
 void TestServe::serveOriginAndSnapshot() {
@@ -244,7 +258,7 @@ void TestServe::serveUsageAndOpenErrors_data() {
     QTest::newRow("bad spec") << QStringList{"serve", "--socket", "S", "--export", "a=disk:/x"} << 2 << "unknown kind";
     QTest::newRow("bad tcp") << QStringList{"serve", "--socket", "S", "--export", "a=file:F", "--tcp", "x:y"} << 2 << "--tcp";
     QTest::newRow("same name") << QStringList{"serve", "--socket", "S", "--export", "a=file:F", "--export", "a=file:F"} << 2 << "twice";
-    QTest::newRow("clone") << QStringList{"serve", "--socket", "S", "--export", "a=clone:M"} << 1 << "clone engine";
+    QTest::newRow("clone with missing metadata") << QStringList{"serve", "--socket", "S", "--export", "a=clone:M"} << 1 << "M";
     QTest::newRow("missing file") << QStringList{"serve", "--socket", "S", "--export", "a=file:/nonexistent/x.img"} << 1 << "x.img";
 }
 

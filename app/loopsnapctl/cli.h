@@ -56,6 +56,8 @@ int runSnapshot(Context&, const QStringList&);
 int runInspect(Context&, const QStringList&);
 int runOrigin(Context&, const QStringList&);
 int runWorkload(Context&, const QStringList&);
+int runCrashtest(Context&, const QStringList&);
+int runClone(Context&, const QStringList&);
 int runServe(Context&, const QStringList&);   // cmd_serve.cpp
 int runAttach(Context&, const QStringList&);  // cmd_attach.cpp
 int runDetach(Context&, const QStringList&);  // cmd_attach.cpp

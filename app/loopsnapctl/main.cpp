@@ -14,15 +14,17 @@ static const CommandEntry kCommands[] = {
     {"inspect", runInspect, "show a COW store's header and committed exceptions"},
     {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
+    {"crashtest", runCrashtest, "snapshot: check every crash state of a recorded workload"},
+    {"clone", runClone, "create | status | hydrate | read | write  a clone (userspace dm-clone)"},
     {"serve", runServe, "serve devices over NBD (unix socket, TCP) with a control socket"},
     {"attach", runAttach, "expose a device as /dev/loopN (FUSE file + loop device; Linux, root)"},
     {"detach", runDetach, "undo an attach: detach /dev/loopN and end its FUSE export"},
 };
 
-static void printHelp() {
-    std::printf("Usage: loopsnapctl [--json] COMMAND [options]\n\nCommands:\n");
-    for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
-    std::printf("\nRun 'loopsnapctl COMMAND --help' for a command's options.\n"
+static void printHelp(FILE* to) {
+    std::fprintf(to, "Usage: loopsnapctl [--json] COMMAND [options]\n\nCommands:\n");
+    for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+    std::fprintf(to, "\nRun 'loopsnapctl COMMAND --help' for a command's options.\n"
                 "Exit codes: 0 ok, 1 failed, 2 usage error, 3 a check found a violation.\n");
 }
 
@@ -39,7 +41,7 @@ int main(int argc, char** argv) {
         else rest << args[i];
     }
     if (rest.size() < 2 || rest[1] == "--help" || rest[1] == "-h" || rest[1] == "help") {
-        printHelp();
+        printHelp(rest.size() < 2 ? stderr : stdout);  // no command at all is a usage error
         return rest.size() < 2 ? kUsage : kOk;
     }
     if (rest[1] == "--version") {

@@ -1,4 +1,5 @@
 #include "core/export/device_spec.h"
+#include "core/clone/clone_files.h"
 
 #include <algorithm>
 #include <map>
@@ -87,8 +88,6 @@ Result<std::vector<ServedDevice>> openDeviceSpecs(const std::vector<std::string>
     std::vector<DeviceSpec> parsed;
     for (const auto& s : specs) {
         LS_ASSIGN(auto p, parseDeviceSpec(s));
-        if (p.kind == DeviceSpecKind::Clone)
-            return makeError(ErrorCode::Unsupported, "clone exports need the clone engine ('" + s + "')");
         parsed.push_back(std::move(p));
     }
     // One Origin per origin path, with the union of the COW stores its specs name.
@@ -145,8 +144,17 @@ Result<std::vector<ServedDevice>> openDeviceSpecs(const std::vector<std::string>
                 d.snapshot = snapshotFor(p.path, p.cowPaths.front());
                 d.device = d.snapshot->device();
                 break;
-            case DeviceSpecKind::Clone:
-                break;  // refused above
+            case DeviceSpecKind::Clone: {
+                // A served clone hydrates in the background while clients use it, as dm-clone does.
+                CloneOptions co;
+                co.hydrationEnabled = true;
+                co.events = options.events;
+                co.name = p.path;
+                LS_ASSIGN(auto clone, openCloneFiles(p.path, co));
+                d.clone = clone;
+                d.device = clone;
+                break;
+            }
         }
         out.push_back(std::move(d));
     }

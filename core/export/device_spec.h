@@ -57,6 +57,7 @@ struct ServedDevice {
     std::shared_ptr<Origin> origin;         // origin and snapshot specs
     std::shared_ptr<Snapshot> snapshot;     // snapshot specs: the served snapshot
     std::vector<std::shared_ptr<Snapshot>> snapshots;  // origin specs: the listed snapshots
+    std::shared_ptr<class Clone> clone;     // clone specs
 
     // The snapshots whose status belongs to this device (origin: the listed ones; snapshot: it).
     std::vector<std::shared_ptr<Snapshot>> relatedSnapshots() const;

@@ -73,10 +73,11 @@ Result<std::shared_ptr<PendingException>> Snapshot::Impl::allocate(uint64_t chun
     return pe;
 }
 
-void Snapshot::Impl::startCopy(const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data) {
+void Snapshot::Impl::startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe,
+                               std::shared_ptr<std::vector<std::byte>> data) {
     counters.copiesInFlight.fetch_add(1, std::memory_order_relaxed);
-    auto keepAlive = self.lock();
-    origin->executor->submit([this, keepAlive, pe, data] {
+    auto keepAlive = shared_from_this();
+    executor.submit([this, keepAlive, pe, data] {
         {
             EventBatch ev(*origin->events, source);
             ev.add(EventKind::CopyStarted, pe->seq, pe->oldChunk, pe->newChunk);
@@ -194,7 +195,8 @@ void Snapshot::Impl::wait(const std::shared_ptr<PendingException>& pe) {
 // ---------------------------------------------------------------------------------------------
 // Snapshot
 
-Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Snapshot::Snapshot(std::shared_ptr<Impl> impl, std::shared_ptr<Executor> executor)
+    : impl_(std::move(impl)), executor_(std::move(executor)) {}
 Snapshot::~Snapshot() = default;
 
 SnapshotStatus Snapshot::status() const {
@@ -324,7 +326,7 @@ Status Snapshot::write(uint64_t offset, std::span<const std::byte> data, WriteFl
             auto piece = data.subspan(t.slice.bufferOffset, t.slice.length);
             full = std::make_shared<std::vector<std::byte>>(piece.begin(), piece.end());
         }
-        s.startCopy(t.pe, full);
+        s.startCopy(*executor_, t.pe, full);
     }
     Status result = allocFailure;
     for (Todo& t : todo) {
@@ -372,10 +374,10 @@ std::shared_ptr<Origin> Origin::create(std::shared_ptr<BlockDevice> device, Orig
     o->impl_ = std::make_unique<Impl>();
     auto core = std::make_shared<OriginCore>();
     core->device = std::move(device);
-    core->executor = options.executor ? options.executor : std::make_shared<ThreadPool>(4);
     core->events = options.events ? options.events : std::make_shared<EventSink>();
     core->name = options.name.empty() ? core->device->describe() : options.name;
     o->impl_->core = std::move(core);
+    o->impl_->executor = options.executor ? options.executor : std::make_shared<ThreadPool>(4);
     return o;
 }
 
@@ -388,7 +390,7 @@ uint64_t Origin::Impl::lockAlign() const {
 }
 
 Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDevice> cow, SnapshotOptions options) {
-    auto impl = std::make_unique<Snapshot::Impl>();
+    auto impl = std::make_shared<Snapshot::Impl>();
     impl->origin = impl_->core;
     impl->cow = cow;
     impl->type = options.type;
@@ -415,8 +417,7 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
     impl->chunkBytes = uint64_t(impl->store->chunkSectors()) * 512;
     if (!load.valid) impl->state.store(SnapshotState::Invalid);
     impl->source = impl_->core->events->registerSource("snapshot:" + impl->name);
-    std::shared_ptr<Snapshot> snap(new Snapshot(std::move(impl)));
-    snap->impl_->self = snap;
+    std::shared_ptr<Snapshot> snap(new Snapshot(std::move(impl), impl_->executor));
     impl_->snapshots.push_back(snap);
     return snap;
 }
@@ -436,7 +437,7 @@ uint64_t Origin::size() const { return impl_->core->device->size(); }
 std::string Origin::describe() const { return "origin " + impl_->core->name; }
 std::shared_ptr<BlockDevice> Origin::underlyingDevice() const { return impl_->core->device; }
 std::shared_ptr<EventSink> Origin::events() const { return impl_->core->events; }
-std::shared_ptr<Executor> Origin::executor() const { return impl_->core->executor; }
+std::shared_ptr<Executor> Origin::executor() const { return impl_->executor; }
 
 Status Origin::read(uint64_t offset, std::span<std::byte> out) { return impl_->core->device->read(offset, out); }
 
@@ -465,7 +466,7 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
             waits.emplace_back(&s, pe.value());
         }
     }
-    for (auto& [s, pe] : waits) s->startCopy(pe, nullptr);
+    for (auto& [s, pe] : waits) s->startCopy(*executor, pe, nullptr);
     for (auto& [s, pe] : waits) s->wait(pe);  // success or invalidation: either way the origin may proceed
     return guard;
 }

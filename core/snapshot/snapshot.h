@@ -108,8 +108,9 @@ private:
     friend class Origin;
     friend class SnapshotMerge;
     struct Impl;
-    explicit Snapshot(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    Snapshot(std::shared_ptr<Impl> impl, std::shared_ptr<Executor> executor);
+    std::shared_ptr<Impl> impl_;          // shared with in-flight copy jobs
+    std::shared_ptr<Executor> executor_;  // owned here, never by a job
 };
 
 struct OriginOptions {

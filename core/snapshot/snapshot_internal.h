@@ -14,9 +14,10 @@
 namespace loopsnap {
 
 // What snapshots need from their origin; shared so a Snapshot never outlives what it reads.
+// It deliberately does not own the executor: copy jobs keep this alive, and a job must never end
+// up destroying the pool it runs on.
 struct OriginCore {
     std::shared_ptr<BlockDevice> device;
-    std::shared_ptr<Executor> executor;
     std::shared_ptr<EventSink> events;
     std::string name;
     RangeLock ranges;  // exclusive: writes (origin, snapshot, merge); shared: reads through to origin
@@ -52,7 +53,7 @@ private:
     std::vector<Event> events_;
 };
 
-struct Snapshot::Impl {
+struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     std::shared_ptr<OriginCore> origin;
     std::shared_ptr<BlockDevice> cow;
     std::unique_ptr<ExceptionStore> store;
@@ -80,8 +81,6 @@ struct Snapshot::Impl {
     std::mutex doneMutex;
     std::condition_variable doneCv;
 
-    std::weak_ptr<Snapshot> self;
-
     bool lookup(uint64_t chunk, uint64_t* cowChunk) const;
     // Allocates a pending exception for `chunk` (caller holds the origin range exclusively).
     Result<std::shared_ptr<PendingException>> allocate(uint64_t chunk, EventBatch& events);
@@ -92,11 +91,12 @@ struct Snapshot::Impl {
     void wait(const std::shared_ptr<PendingException>& pe);
     // Starts copying origin chunk -> COW chunk on the executor; `data` (a full chunk), if given,
     // is written instead of the origin's contents (full-chunk snapshot writes).
-    void startCopy(const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data);
+    void startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data);
 };
 
 struct Origin::Impl {
     std::shared_ptr<OriginCore> core;
+    std::shared_ptr<Executor> executor;
     mutable std::shared_mutex snapshotsMutex;  // shared: I/O; exclusive: attach/detach
     std::vector<std::shared_ptr<Snapshot>> snapshots;
     uint64_t lockAlign() const;  // largest chunk size of the attached snapshots

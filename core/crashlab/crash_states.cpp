@@ -1,0 +1,141 @@
+#include "core/crashlab/crash_states.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace loopsnap {
+
+CrashImageDevice::CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name)
+    : base_(base), overlay_(std::move(overlay)), name_(std::move(name)) {}
+
+namespace {
+void applyOverlap(std::span<std::byte> out, uint64_t offset, uint64_t wOff, std::span<const std::byte> w) {
+    uint64_t b = std::max(offset, wOff), e = std::min(offset + out.size(), wOff + w.size());
+    if (b < e) std::memcpy(out.data() + (b - offset), w.data() + (b - wOff), e - b);
+}
+void applyZeroOverlap(std::span<std::byte> out, uint64_t offset, uint64_t wOff, uint64_t len) {
+    uint64_t b = std::max(offset, wOff), e = std::min(offset + out.size(), wOff + len);
+    if (b < e) std::memset(out.data() + (b - offset), 0, e - b);
+}
+void applyEntry(std::vector<std::byte>& image, const LogEntry& e) {
+    if (e.kind == LogEntry::Kind::Write) std::memcpy(image.data() + e.offset, e.data.data(), e.data.size());
+    else if (e.kind == LogEntry::Kind::Discard) std::memset(image.data() + e.offset, 0, e.length);  // one possible outcome
+}
+}  // namespace
+
+Status CrashImageDevice::read(uint64_t offset, std::span<std::byte> out) {
+    LS_TRY(checkRange(offset, out.size()));
+    std::memcpy(out.data(), base_->data() + offset, out.size());
+    for (const LogEntry* e : overlay_) {
+        if (e->kind == LogEntry::Kind::Write) applyOverlap(out, offset, e->offset, e->data);
+        else if (e->kind == LogEntry::Kind::Discard) applyZeroOverlap(out, offset, e->offset, e->length);
+    }
+    for (auto& [o, d] : own_) applyOverlap(out, offset, o, d);
+    return {};
+}
+
+Status CrashImageDevice::write(uint64_t offset, std::span<const std::byte> data, WriteFlags) {
+    LS_TRY(checkRange(offset, data.size()));
+    own_.emplace_back(offset, std::vector<std::byte>(data.begin(), data.end()));
+    return {};
+}
+
+uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options, const std::function<bool(CrashState&)>& visit) {
+    const auto& entries = log.entries();
+    const auto& devs = log.devices();
+    std::vector<std::vector<std::byte>> base;
+    for (auto& d : devs) base.push_back(d.initial);
+    std::vector<uint64_t> covered(devs.size(), 0);  // per device: entries < covered[d] are durable
+    std::vector<std::vector<uint64_t>> fuaApplied(devs.size());
+    std::mt19937_64 rng(options.seed);
+    uint64_t visited = 0;
+
+    for (uint64_t p = 0; p <= entries.size(); ++p) {
+        if (p > 0) {
+            // Entry p-1 has now completed: fold what became durable into the base.
+            const LogEntry& e = entries[p - 1];
+            uint32_t d = e.device;
+            if (e.kind == LogEntry::Kind::Write && e.fua) {
+                applyEntry(base[d], e);
+                fuaApplied[d].push_back(p - 1);
+            } else if (e.kind == LogEntry::Kind::Flush && e.coversUpTo > covered[d]) {
+                uint64_t firstNew = UINT64_MAX;
+                for (uint64_t i = covered[d]; i < e.coversUpTo; ++i) {
+                    const LogEntry& w = entries[i];
+                    if (w.device != d || w.kind == LogEntry::Kind::Flush || (w.kind == LogEntry::Kind::Write && w.fua)) continue;
+                    applyEntry(base[d], w);
+                    firstNew = std::min(firstNew, i);
+                }
+                // FUA writes newer than what was just folded in must stay on top.
+                for (uint64_t i : fuaApplied[d])
+                    if (i > firstNew) applyEntry(base[d], entries[i]);
+                covered[d] = e.coversUpTo;
+            }
+        }
+        if (options.pointStride > 1 && p % options.pointStride != 0 && p != entries.size()) continue;
+        // Writes that may or may not have reached the media.
+        std::vector<uint64_t> unstable;
+        for (uint32_t d = 0; d < devs.size(); ++d)
+            for (uint64_t i = covered[d]; i < p; ++i) {
+                const LogEntry& w = entries[i];
+                if (w.device == d && w.kind != LogEntry::Kind::Flush && !(w.kind == LogEntry::Kind::Write && w.fua)) unstable.push_back(i);
+            }
+        std::sort(unstable.begin(), unstable.end());
+        std::vector<std::vector<bool>> subsets;
+        size_t u = unstable.size();
+        if (u <= options.exhaustiveUpTo) {
+            for (uint64_t mask = 0; mask < (uint64_t(1) << u); ++mask) {
+                std::vector<bool> keep(u);
+                for (size_t k = 0; k < u; ++k) keep[k] = (mask >> k) & 1;
+                subsets.push_back(std::move(keep));
+            }
+        } else {
+            subsets.push_back(std::vector<bool>(u, false));
+            subsets.push_back(std::vector<bool>(u, true));
+            for (unsigned s = 0; s < options.samples; ++s) {
+                std::vector<bool> keep(u);
+                for (size_t k = 0; k < u; ++k) keep[k] = rng() & 1;
+                subsets.push_back(std::move(keep));
+            }
+        }
+        for (auto& keep : subsets) {
+            CrashState st;
+            st.point = p;
+            st.unflushed = u;
+            std::vector<std::vector<const LogEntry*>> overlay(devs.size());
+            for (size_t k = 0; k < u; ++k)
+                if (keep[k]) {
+                    st.keptUnflushed.push_back(unstable[k]);
+                    overlay[entries[unstable[k]].device].push_back(&entries[unstable[k]]);
+                }
+            for (uint32_t d = 0; d < devs.size(); ++d)
+                st.devices.push_back(std::make_shared<CrashImageDevice>(&base[d], std::move(overlay[d]), devs[d].name + "@crash"));
+            ++visited;
+            if (!visit(st) || visited >= options.maxStates) return visited;
+        }
+    }
+    return visited;
+}
+
+std::string describeLogTail(const WriteLog& log, uint64_t point, size_t count, const std::function<std::string(const LogEntry&)>& annotate) {
+    const auto& entries = log.entries();
+    std::string out;
+    uint64_t from = point > count ? point - count : 0;
+    for (uint64_t i = from; i < point && i < entries.size(); ++i) {
+        const LogEntry& e = entries[i];
+        const std::string& dev = log.devices()[e.device].name;
+        std::string line = "  #" + std::to_string(i) + " " + dev + ": ";
+        if (e.kind == LogEntry::Kind::Flush) line += "flush";
+        else if (e.kind == LogEntry::Kind::Discard) line += "discard @" + std::to_string(e.offset) + " +" + std::to_string(e.length);
+        else line += std::string(e.fua ? "write+FUA" : "write") + " @" + std::to_string(e.offset) + " +" + std::to_string(e.data.size());
+        if (annotate) {
+            std::string a = annotate(e);
+            if (!a.empty()) line += "  (" + a + ")";
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+}  // namespace loopsnap

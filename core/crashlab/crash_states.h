@@ -1,0 +1,65 @@
+// Crash-state generation from a WriteLog (see core/io/recording_device.h for the ordering model).
+//
+// For every point p of the log (a crash after the first p entries) and every device, the disk
+// holds: its initial contents, every write covered by a flush that completed before p, every FUA
+// write before p, and any subset of the other writes issued before p (a volatile cache may have
+// destaged any of them). The generator visits, per point, every subset when there are at most
+// `exhaustiveUpTo` such writes, else `samples` seeded random subsets plus "none" and "all".
+//
+// States are presented as CrashImageDevices: the durable base plus the chosen writes as an
+// overlay, so no whole image is copied per state. Recovery code may write to them (formatting,
+// a merge rerun): those writes stay private to the state. The devices of a state are valid only
+// during the visit callback (the base moves on afterwards).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/io/block_device.h"
+#include "core/io/recording_device.h"
+
+namespace loopsnap {
+
+class CrashImageDevice final : public BlockDevice {
+public:
+    CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name);
+    uint64_t size() const override { return base_->size(); }
+    Status read(uint64_t offset, std::span<std::byte> out) override;
+    Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {}) override;
+    Status flush() override { return {}; }
+    std::string describe() const override { return name_; }
+
+private:
+    const std::vector<std::byte>* base_;
+    std::vector<const LogEntry*> overlay_;
+    std::vector<std::pair<uint64_t, std::vector<std::byte>>> own_;  // recovery's writes, in order
+    std::string name_;
+};
+
+struct CrashState {
+    uint64_t point = 0;                  // crash after this many log entries
+    std::vector<uint64_t> keptUnflushed; // log indices of unflushed writes that survived
+    uint64_t unflushed = 0;              // how many unflushed writes there were to choose from
+    std::vector<std::shared_ptr<CrashImageDevice>> devices;  // one per WriteLog device
+};
+
+struct CrashStateOptions {
+    uint64_t seed = 1;
+    unsigned exhaustiveUpTo = 6;
+    unsigned samples = 24;
+    uint64_t maxStates = UINT64_MAX;
+    uint64_t pointStride = 1;  // visit every n-th crash point (1: all)
+};
+
+// Visits crash states in log order; `visit` returns false to stop. Returns the number visited.
+uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options,
+                           const std::function<bool(CrashState&)>& visit);
+
+// The last `count` log entries before `point`, one line each, for violation reports.
+std::string describeLogTail(const WriteLog& log, uint64_t point, size_t count,
+                            const std::function<std::string(const LogEntry&)>& annotate = {});
+
+}  // namespace loopsnap

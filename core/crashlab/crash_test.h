@@ -1,0 +1,37 @@
+// Crash tests users can run (`loopsnapctl crashtest ...`) and the test suite runs at scale: record
+// a seeded workload's writes and flushes, then check invariants in every crash state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/crashlab/crash_states.h"
+
+namespace loopsnap {
+
+struct CrashTestOptions {
+    uint64_t seed = 1;
+    uint64_t ops = 0;        // 0: the scenario's default
+    bool legacy = false;     // run the pre-fix ordering; the checker must then find the bug
+    unsigned exhaustiveUpTo = 6;
+    unsigned samples = 24;
+    uint64_t maxStates = UINT64_MAX;
+    uint64_t pointStride = 1;
+};
+
+struct CrashTestReport {
+    uint64_t statesChecked = 0;
+    uint64_t logEntries = 0;
+    uint64_t crashPoints = 0;
+    bool violation = false;
+    std::string invariant;  // which invariant broke, e.g. "no-leaked-chunk"
+    std::string detail;     // what exactly was wrong
+    uint64_t crashPoint = 0;
+    std::string trace;      // the log entries leading to the crash point, and the kept writes
+    std::string workload;   // what the workload did (for the report)
+    double seconds = 0;
+};
+
+CrashTestReport runSnapshotCrashTest(const CrashTestOptions& options);
+
+}  // namespace loopsnap

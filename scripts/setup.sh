@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every package Loopsnap needs on Debian 12 (run as root) and builds it.
+#   scripts/setup.sh            -> build/      (RelWithDebInfo)
+#   LOOPSNAP_ASAN=1 scripts/setup.sh also builds build-asan/ (AddressSanitizer + UBSan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git
+  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
+  libnbd-dev libnbd-bin nbdkit qemu-utils
+  libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+JOBS=${LOOPSNAP_JOBS:-$(nproc)}
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$JOBS"
+if [ "${LOOPSNAP_ASAN:-0}" = 1 ]; then
+  # The engine tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOOPSNAP_SANITIZE=ON >/dev/null
+  ninja -C build-asan -j"$JOBS"
+fi
