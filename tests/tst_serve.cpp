@@ -15,6 +15,7 @@
 
 #include "core/export/control_server.h"
 #include "core/export/device_spec.h"
+#include "core/export/nbd_server.h"
 #include "core/posix/file_device.h"
 #include "support/test_support.h"
 
@@ -78,7 +79,8 @@ private slots:
     void exportArgument();
     void controlCommandParsing_data();
     void controlCommandParsing();
-    void cloneSpecIsRefused();
+    void cloneSpecOpensTheCloneEngine();
+    void controlStatusReportsCloneAndServerCounters();
     void serveOriginAndSnapshot();
     void serveUsageAndOpenErrors_data();
     void serveUsageAndOpenErrors();
@@ -151,7 +153,7 @@ void TestServe::controlCommandParsing() {
     QCOMPARE(QString::fromStdString(controlCommandOf(line.toStdString())), cmd);
 }
 
-void TestServe::cloneSpecIsRefused() {
+void TestServe::cloneSpecOpensTheCloneEngine() {
     // A clone spec whose metadata is missing is a clear error...
     auto r = openDeviceSpec("clone:/nowhere/m.meta");
     QVERIFY(!r.ok());
@@ -168,6 +170,38 @@ void TestServe::cloneSpecIsRefused() {
     std::vector<std::byte> got(src.size());
     LS_QVERIFY_OK(served.value().device->read(0, got));
     QVERIFY(got == src);
+}
+
+void TestServe::controlStatusReportsCloneAndServerCounters() {
+    TempDir dir;
+    writeFile(dir.file("src.img"), patternBytes(5, 0, 1 << 20));
+    LS_QVERIFY_OK(createCloneFiles(CloneCreateRequest{dir.file("src.img"), dir.file("dst.img"), dir.file("c.meta")}));
+    writeFile(dir.file("plain.img"), patternBytes(6, 0, 1 << 20));
+    auto served = openDeviceSpecs({"clone:" + dir.file("c.meta"), "file:" + dir.file("plain.img")});
+    LS_QVERIFY_OK(served);
+    NbdServer nbd;
+    LS_QVERIFY_OK(nbd.addExport({"c", served->at(0).device, false, ""}));
+    LS_QVERIFY_OK(nbd.addExport({"p", served->at(1).device, true, ""}));
+    ControlServer control(nbd, {{"c", served->at(0)}, {"p", served->at(1)}}, nullptr, nullptr);
+    LS_QVERIFY_OK(control.listen(dir.file("ctl")));
+    ControlClient client;
+    QVERIFY(client.connect(dir.file("ctl")));
+    auto st = client.request(R"({"cmd":"status"})");
+    auto exports = st["exports"].toArray();
+    QCOMPARE(exports.size(), 2);
+    auto c = exports[0].toObject();
+    QCOMPARE(c["kind"].toString(), QString("clone"));
+    QCOMPARE(c["size"].toInteger(), qint64(1 << 20));
+    auto clone = c["clone"].toObject();
+    QVERIFY(clone["total_regions"].toInteger() > 0);
+    QVERIFY(!clone["status"].toString().isEmpty());
+    auto p = exports[1].toObject();
+    QCOMPARE(p["kind"].toString(), QString("file"));
+    QCOMPARE(p["connections"].toInteger(), qint64(0));
+    QVERIFY(!p.contains("clone"));
+    // Without an event ring the server says so instead of streaming nothing.
+    QCOMPARE(client.request(R"({"cmd":"events"})")["error"].toObject()["code"].toString(), QString("Unsupported"));
+    QCOMPARE(client.request(R"({"cmd":"ping"})")["ok"].toBool(), true);
 }
 
 void TestServe::serveOriginAndSnapshot() {

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/clone/clone.h"
+
 namespace loopsnap {
 
 namespace {
@@ -260,6 +262,14 @@ std::string ControlServer::statusJson() const {
                    ",\"bytes_read\":" + std::to_string(s->bytesRead) +
                    ",\"bytes_written\":" + std::to_string(s->bytesWritten) +
                    ",\"flushes\":" + std::to_string(s->flushes) + ",\"errors\":" + std::to_string(s->errors);
+        }
+        if (d.clone) {
+            CloneStatus cs = d.clone->status();
+            out += ",\"clone\":{\"status\":\"" + jsonEscape(cs.kernelLine()) +
+                   "\",\"hydrated_regions\":" + std::to_string(cs.hydratedRegions) +
+                   ",\"total_regions\":" + std::to_string(cs.totalRegions) +
+                   ",\"hydrating_regions\":" + std::to_string(cs.hydratingRegions) +
+                   ",\"region_sectors\":" + std::to_string(cs.regionSectors) + "}";
         }
         out += ",\"snapshots\":[";
         bool firstSnap = true;

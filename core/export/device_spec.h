@@ -3,7 +3,7 @@
 //
 //   origin:ORIGIN[:COW...]   the origin; writes copy-on-write into every listed snapshot
 //   snapshot:ORIGIN:COW      the snapshot on COW (its view: exceptions from COW, rest from ORIGIN)
-//   clone:META               a clone (needs the clone engine; refused with Unsupported here)
+//   clone:META               a clone (hydrates in the background while served)
 //   file:PATH                a plain image file or block device, no engine in between
 //
 // Paths cannot contain ':'. Several specs naming the same ORIGIN are opened together (one Origin
