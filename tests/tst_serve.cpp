@@ -216,12 +216,20 @@ void TestServe::serveOriginAndSnapshot() {
     QProcess serve;
     serve.start(ctl(), {"--json", "serve", "--socket", QString::fromStdString(sock), "--export",
                         QString::fromStdString("o=origin:" + origin + ":" + cow), "--export",
-                        QString::fromStdString("s=snapshot:" + origin + ":" + cow)});
+                        QString::fromStdString("s=snapshot:" + origin + ":" + cow), "--tcp", "0"});
     QVERIFY(serve.waitForStarted());
     QVERIFY2(serve.waitForReadyRead(5000), serve.readAllStandardError().constData());
     auto hello = QJsonDocument::fromJson(serve.readLine()).object();
     QCOMPARE(hello["serving"].toArray().size(), 2);
     QCOMPARE(hello["control"].toString(), QString::fromStdString(sock + ".ctl"));
+    // A bare --tcp port binds the loopback address only.
+    QString tcp = hello["tcp"].toString();
+    QVERIFY2(tcp.startsWith("127.0.0.1:") && !tcp.endsWith(":0"), qPrintable(tcp));
+    if (haveTool("nbdinfo")) {
+        auto info = runCommand("nbdinfo --size nbd://" + tcp.toStdString() + "/s");
+        QVERIFY2(info.exitCode == 0, info.err.c_str());
+        QCOMPARE(info.out, std::string("8388608\n"));
+    }
 
     ControlClient events;
     QVERIFY(events.connect(sock + ".ctl"));
