@@ -252,6 +252,7 @@ Status NbdServer::startListener(int fd, std::string unixPath) {
     std::lock_guard lock(mutex_);
     if (stopping_.load()) {
         ::close(fd);
+        if (!unixPath.empty()) ::unlink(unixPath.c_str());
         return makeError(ErrorCode::Aborted, "server is stopping");
     }
     auto l = std::make_unique<Listener>();
@@ -318,9 +319,7 @@ void NbdServer::acceptLoop(Listener* listener) {
 }
 
 void NbdServer::stop() {
-    if (stopping_.exchange(true)) {
-        // A second caller still waits for nothing: the first one does the work.
-    }
+    stopping_.store(true);  // idempotent: a later call finds nothing left to stop
     if (wakeWrite_ >= 0) {
         char b = 1;
         [[maybe_unused]] auto r = ::write(wakeWrite_, &b, 1);
