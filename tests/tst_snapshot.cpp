@@ -361,7 +361,6 @@ void TestSnapshot::randomizedModel() {
         auto d = patternBytes(seed * 10 + uint64_t(i), 0, 3 * K4);
         LS_QVERIFY_OK(o->write(uint64_t(i) * 5 * K4, d));
         std::copy(d.begin(), d.end(), originModel.begin() + i * 5 * K4);
-        for (int j = 0; j < i + 1; ++j) (void)0;
     }
     // Concurrent writers on disjoint stripes: each thread owns 24 chunks, so the model per thread
     // is exact while the engine sees real concurrency across its shared stores.
