@@ -65,8 +65,10 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
     std::set<uint64_t> touched;  // origin chunks the workload wrote
     {
         // Multi-chunk writes put many copies in flight at once; the shuffling executor finishes them
-        // in a seeded random order, so every area boundary falls inside a reordered batch.
-        auto executor = std::make_shared<ShufflingExecutor>(opt.seed, 16, 100);
+        // in a seeded random order, so every area boundary falls inside a reordered batch. The
+        // gathering window (2 ms) is long enough that a write's copies are all queued before one
+        // starts even in slow (sanitizer) builds: reordering must not depend on machine speed.
+        auto executor = std::make_shared<ShufflingExecutor>(opt.seed, 16, 2000);
         auto origin = Origin::create(originRec, OriginOptions{executor});
         auto snap = origin->attachSnapshot(cowRec, SnapshotOptions{.chunkBytes = uint32_t(kChunk), .legacyCompletionOrder = opt.legacy}).value();
         std::mutex touchedMutex;
