@@ -57,6 +57,7 @@ int runInspect(Context&, const QStringList&);
 int runOrigin(Context&, const QStringList&);
 int runWorkload(Context&, const QStringList&);
 int runCrashtest(Context&, const QStringList&);
+int runMerge(Context&, const QStringList&);      // cmd_merge.cpp
 int runClone(Context&, const QStringList&);
 int runServe(Context&, const QStringList&);   // cmd_serve.cpp
 int runAttach(Context&, const QStringList&);  // cmd_attach.cpp

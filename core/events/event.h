@@ -17,7 +17,8 @@ enum class EventKind : uint16_t {
     SnapshotOverflowed,    //
     // Merge (rollback)
     MergeStarted,          // a = chunks to merge
-    MergeBatch,            // a = first origin chunk of the batch, b = chunks in batch, c = chunks left
+    MergeBatch,            // seq = batch number, a = first origin chunk, b = chunks in batch, c = chunks left
+                           // (rate: chunks over the events' timeNs, or SnapshotMerge::counters())
     MergeFinished,         // a = chunks merged in this run
     MergeFailed,           // a = ErrorCode
     // Clones

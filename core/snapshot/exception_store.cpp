@@ -236,8 +236,17 @@ Result<ExceptionStore::MergeRun> PersistentStore::prepareMerge() {
 
 Status PersistentStore::commitMerge(uint64_t count) {
     if (count > currentCommitted_) return makeError(ErrorCode::InvalidArgument, "merging more records than the area holds");
-    for (uint64_t i = 0; i < count; ++i) writeRecord(area_, currentCommitted_ - 1 - i, Record{0, 0});
-    LS_TRY(writeArea());
+    std::vector<Record> cleared;
+    for (uint64_t i = 0; i < count; ++i) {
+        cleared.push_back(readRecord(area_, currentCommitted_ - 1 - i));
+        writeRecord(area_, currentCommitted_ - 1 - i, Record{0, 0});
+    }
+    if (Status st = writeArea(); !st.ok()) {
+        // The disk holds the old or the new area; both are correct to resume from. Keep the
+        // records in memory so the in-memory area still matches what a retry must merge.
+        for (uint64_t i = 0; i < count; ++i) writeRecord(area_, currentCommitted_ - 1 - i, cleared[i]);
+        return st;
+    }
     currentCommitted_ -= count;
     // As the kernel does: once merging, next_free is what it would be had everything been
     // committed in order, which keeps the status line's progress meaningful.

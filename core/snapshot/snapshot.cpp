@@ -439,7 +439,26 @@ std::shared_ptr<BlockDevice> Origin::underlyingDevice() const { return impl_->co
 std::shared_ptr<EventSink> Origin::events() const { return impl_->core->events; }
 std::shared_ptr<Executor> Origin::executor() const { return impl_->executor; }
 
-Status Origin::read(uint64_t offset, std::span<std::byte> out) { return impl_->core->device->read(offset, out); }
+Status Origin::read(uint64_t offset, std::span<std::byte> out) {
+    std::shared_lock lock(impl_->snapshotsMutex);
+    if (!impl_->merging) {
+        lock.unlock();
+        return impl_->core->device->read(offset, out);
+    }
+    // snapshot-merge: unmerged chunks still live in the COW store. The shared range lock keeps a
+    // merge batch from moving a chunk between the lookup and the read.
+    LS_TRY(checkRange(offset, out.size()));
+    if (out.empty()) return {};
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    auto guard = impl_->core->ranges.lockShared(alignDown(offset, m.chunkBytes), alignUp(offset + out.size(), m.chunkBytes));
+    for (const ChunkSlice& sl : slices(offset, out.size(), m.chunkBytes)) {
+        std::span<std::byte> piece = out.subspan(sl.bufferOffset, sl.length);
+        uint64_t cowChunk;
+        if (m.lookup(sl.chunk, &cowChunk)) LS_TRY(m.cow->read(cowChunk * m.chunkBytes + sl.offsetInChunk, piece));
+        else LS_TRY(impl_->core->device->read(sl.chunk * m.chunkBytes + sl.offsetInChunk, piece));
+    }
+    return {};
+}
 
 RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
     // Caller holds snapshotsMutex shared.
@@ -476,7 +495,26 @@ Status Origin::write(uint64_t offset, std::span<const std::byte> data, WriteFlag
     if (data.empty()) return {};
     std::shared_lock lock(impl_->snapshotsMutex);
     auto guard = impl_->protect(offset, data.size());
-    return impl_->core->device->write(offset, data, flags);
+    if (!impl_->merging) return impl_->core->device->write(offset, data, flags);
+    // snapshot-merge (dm-snap.c snapshot_merge_map): a write to a chunk not merged yet goes to
+    // its COW copy, which the merge later moves to the origin; the rest goes to the origin. The
+    // range lock taken by protect() makes writes to the chunks of the running batch wait.
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    bool toCow = false, toOrigin = false;
+    for (const ChunkSlice& sl : slices(offset, data.size(), m.chunkBytes)) {
+        auto piece = data.subspan(sl.bufferOffset, sl.length);
+        uint64_t cowChunk;
+        if (m.lookup(sl.chunk, &cowChunk)) {
+            LS_TRY(m.cow->write(cowChunk * m.chunkBytes + sl.offsetInChunk, piece));
+            toCow = true;
+        } else {
+            LS_TRY(impl_->core->device->write(sl.chunk * m.chunkBytes + sl.offsetInChunk, piece));
+            toOrigin = true;
+        }
+    }
+    if (flags.fua && toCow) LS_TRY(m.cow->flush());
+    if (flags.fua && toOrigin) LS_TRY(impl_->core->device->flush());
+    return {};
 }
 
 Status Origin::discard(uint64_t offset, uint64_t length) {
@@ -485,9 +523,26 @@ Status Origin::discard(uint64_t offset, uint64_t length) {
     // A discard changes the origin's contents, so snapshots must keep their copies first.
     std::shared_lock lock(impl_->snapshotsMutex);
     auto guard = impl_->protect(offset, length);
-    return impl_->core->device->discard(offset, length);
+    if (!impl_->merging) return impl_->core->device->discard(offset, length);
+    // While merging, only whole chunks that are already merged are discarded on the origin;
+    // unmerged chunks keep their COW copy (a discard is advisory, their contents stay valid).
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    for (const ChunkSlice& sl : slices(offset, length, m.chunkBytes)) {
+        uint64_t cowChunk;
+        if (!m.lookup(sl.chunk, &cowChunk)) LS_TRY(impl_->core->device->discard(sl.chunk * m.chunkBytes + sl.offsetInChunk, sl.length));
+    }
+    return {};
 }
 
-Status Origin::flush() { return impl_->core->device->flush(); }
+Status Origin::flush() {
+    std::shared_ptr<BlockDevice> mergingCow;
+    {
+        std::shared_lock lock(impl_->snapshotsMutex);
+        if (impl_->merging) mergingCow = impl_->merging->impl_->cow;
+    }
+    // While merging, data written to unmerged chunks lives in the COW store: flush both.
+    if (mergingCow) LS_TRY(mergingCow->flush());
+    return impl_->core->device->flush();
+}
 
 }  // namespace loopsnap

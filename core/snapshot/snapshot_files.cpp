@@ -16,6 +16,7 @@ namespace {
 struct Sidecar {
     StoreType type = StoreType::Persistent;
     uint64_t sizeBytes = 0;  // 0: the origin's size
+    bool merging = false;    // a merge into the origin has started and not finished
     bool present = false;
 };
 
@@ -34,6 +35,8 @@ Result<Sidecar> readSidecar(const std::string& cow) {
         std::string key = line.substr(0, eq), value = line.substr(eq + 1);
         if (key == "store") {
             LS_ASSIGN(sc.type, parseStoreType(value));
+        } else if (key == "merging") {
+            sc.merging = value == "yes";
         } else if (key == "size") {
             try {
                 sc.sizeBytes = std::stoull(value);
@@ -51,6 +54,7 @@ Status writeSidecar(const std::string& cow, const Sidecar& sc) {
     std::ostringstream text;
     text << "# loopsnap snapshot settings (the kernel keeps these in its table, not on disk)\n"
          << "store=" << storeTypeName(sc.type) << "\nsize=" << sc.sizeBytes << "\n";
+    if (sc.merging) text << "# the origin is partly rolled back: loopsnapctl merge finishes it\nmerging=yes\n";
     std::string body = text.str();
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return makeError(ErrorCode::IOError, "cannot write " + tmp);
@@ -96,9 +100,20 @@ Result<SnapshotStatus> createSnapshotFiles(const SnapshotCreateRequest& rq) {
     return snap->status();
 }
 
+std::string mergeInProgressMessage(const std::string& originPath, const std::string& cowPath) {
+    return cowPath + ": a merge of this snapshot into its origin has started and not finished, so the origin is partly rolled back; "
+                     "finish it with: loopsnapctl merge --origin " + originPath + " --cow " + cowPath;
+}
+
 Result<OpenedSnapshots> openSnapshotFiles(const std::string& originPath, const std::vector<std::string>& cowPaths,
                                           const SnapshotOpenOptions& options) {
     OpenedSnapshots out;
+    // Refuse before opening anything: writing to a half-merged origin as if it were whole would
+    // mix rolled-back and current chunks.
+    for (const std::string& cowPath : cowPaths) {
+        LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
+        if (sc.merging && !options.allowMerging) return makeError(ErrorCode::Busy, mergeInProgressMessage(originPath, cowPath));
+    }
     LS_ASSIGN(auto originDev, FileDevice::open(originPath));
     OriginOptions oo;
     oo.executor = options.executor;
@@ -135,13 +150,61 @@ Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath) {
     out.version = h.version;
     out.chunkSectors = h.chunkSectors;
     StoreUsage u = store.usage();
-    out.status.state = load.valid ? SnapshotState::Valid : SnapshotState::Invalid;
+    out.status.state = !load.valid ? SnapshotState::Invalid : sc.merging ? SnapshotState::Merging : SnapshotState::Valid;
+    out.merging = sc.merging;
     out.status.allocatedSectors = u.allocatedSectors;
     out.status.totalSectors = u.totalSectors;
     out.status.metadataSectors = u.metadataSectors;
     out.status.chunkSectors = h.chunkSectors;
     out.status.exceptions = out.exceptions.size();
     return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merge
+
+Result<MergeFiles> openMergeFiles(const std::string& originPath, const std::string& cowPath, const std::vector<std::string>& otherCows,
+                                  const SnapshotOpenOptions& options, MergeOptions mergeOptions) {
+    if (!fileExists(cowPath)) return makeError(ErrorCode::NotFound, "snapshot store " + cowPath + " does not exist");
+    // Read-only first: a store that is new (magic 0), transient or corrupt is refused before
+    // opening it for writing (attaching a new store would format it).
+    LS_ASSIGN(StoreInspection inspection, inspectSnapshotStore(cowPath));
+    (void)inspection;
+    LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
+    std::vector<std::string> cows{cowPath};
+    cows.insert(cows.end(), otherCows.begin(), otherCows.end());
+    SnapshotOpenOptions o = options;
+    o.allowMerging = false;
+    for (const std::string& other : otherCows) {
+        LS_ASSIGN(Sidecar osc, readSidecar(other));
+        if (osc.merging) return makeError(ErrorCode::Busy, mergeInProgressMessage(originPath, other));
+    }
+    o.allowMerging = true;
+    MergeFiles out;
+    LS_ASSIGN(out.opened, openSnapshotFiles(originPath, cows, o));
+    LS_ASSIGN(out.merge, SnapshotMerge::begin(out.opened.origin, out.opened.snapshots.front(), mergeOptions));
+    out.cowPath = cowPath;
+    out.resumed = sc.merging;
+    if (!sc.merging) {
+        // Durable before the first batch touches the origin: from here on, every open of this
+        // snapshot knows the origin is partly rolled back.
+        sc.merging = true;
+        sc.present = true;
+        if (!sc.sizeBytes) sc.sizeBytes = out.opened.origin->size();
+        LS_TRY(writeSidecar(cowPath, sc));
+    }
+    return out;
+}
+
+Result<MergeOutcome> MergeFiles::run() {
+    LS_ASSIGN(MergeOutcome outcome, merge->run());
+    if (outcome == MergeOutcome::Finished) {
+        // The store is empty now (and durable): the snapshot is an ordinary, empty one again.
+        LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
+        sc.merging = false;
+        LS_TRY(writeSidecar(cowPath, sc));
+    }
+    return outcome;
 }
 
 }  // namespace loopsnap

@@ -2,8 +2,9 @@
 // origin with its snapshots from paths, with locking and a small sidecar.
 //
 // Sidecar "<cow>.loopsnap" (key=value text): the store type (P/PO/N: the kernel keeps it in the
-// table, not on disk) and the snapshot's size in bytes (the table length). A store without a
-// sidecar - e.g. one the kernel wrote - opens as P with the origin's size.
+// table, not on disk), the snapshot's size in bytes (the table length) and, while a merge is
+// unfinished, "merging=yes" (LVM keeps that in its metadata). A store without a sidecar - e.g.
+// one the kernel wrote - opens as P with the origin's size.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/snapshot/snapshot.h"
+#include "core/snapshot/snapshot_merge.h"
 
 namespace loopsnap {
 
@@ -27,6 +29,9 @@ struct SnapshotOpenOptions {
     bool legacyCompletionOrder = false;
     std::shared_ptr<Executor> executor;
     std::shared_ptr<EventSink> events;
+    // A snapshot with an unfinished merge is refused (its origin is partly rolled back) unless
+    // this is set; only openMergeFiles sets it.
+    bool allowMerging = false;
 };
 struct OpenedSnapshots {
     std::shared_ptr<Origin> origin;
@@ -41,7 +46,22 @@ struct StoreInspection {
     StoreType type = StoreType::Persistent;
     std::vector<std::pair<uint64_t, uint64_t>> exceptions;  // on-disk order
     SnapshotStatus status;
+    bool merging = false;  // a merge has started and not finished
 };
 Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath);
+
+// Opens the origin with the snapshot to merge (and other snapshots of it, which stay correct),
+// begins the merge and marks it in the sidecar (durably) before anything is merged. An
+// unfinished merge is resumed. Refusals (SnapshotMerge::begin) happen before any write.
+struct MergeFiles {
+    OpenedSnapshots opened;  // snapshots[0] merges; the rest are the other snapshots
+    std::shared_ptr<SnapshotMerge> merge;
+    std::string cowPath;
+    bool resumed = false;  // the sidecar said a merge had already started
+    // Runs the merge; when it finishes, clears the sidecar's mark.
+    Result<MergeOutcome> run();
+};
+Result<MergeFiles> openMergeFiles(const std::string& originPath, const std::string& cowPath, const std::vector<std::string>& otherCows,
+                                  const SnapshotOpenOptions& options = {}, MergeOptions mergeOptions = {});
 
 }  // namespace loopsnap

@@ -99,6 +99,9 @@ struct Origin::Impl {
     std::shared_ptr<Executor> executor;
     mutable std::shared_mutex snapshotsMutex;  // shared: I/O; exclusive: attach/detach
     std::vector<std::shared_ptr<Snapshot>> snapshots;
+    // The snapshot being merged into this origin (SnapshotMerge), if any: while set, the origin
+    // presents that snapshot's contents. Guarded by snapshotsMutex.
+    std::shared_ptr<Snapshot> merging;
     uint64_t lockAlign() const;  // largest chunk size of the attached snapshots
     // Copy-on-write protection of [offset, offset+length) into every snapshot; returns with the
     // range locked exclusively and every needed exception committed (or its snapshot invalid).
