@@ -28,6 +28,7 @@ int runCrashtest(Context& ctx, const QStringList& args) {
     o.legacy = p.isSet("legacy");
     CrashTestReport r;
     if (kind == "snapshot") r = runSnapshotCrashTest(o);
+    else if (kind == "merge") r = runMergeCrashTest(o);
     else return usageError("unknown crashtest kind '" + kind + "' (snapshot, merge, clone)");
     if (o.legacy) printNote("NOTE: --legacy runs the pre-fix ordering on purpose; a violation is the expected outcome.");
     if (ctx.json) {

@@ -33,5 +33,8 @@ struct CrashTestReport {
 };
 
 CrashTestReport runSnapshotCrashTest(const CrashTestOptions& options);
+// A recorded merge (rollback) with a second snapshot kept; legacy = records cleared before the
+// origin is flushed.
+CrashTestReport runMergeCrashTest(const CrashTestOptions& options);
 
 }  // namespace loopsnap
