@@ -131,6 +131,7 @@ private slots:
     void stopThenResumeInANewProcess();
     void ioErrorFailsTheMergeAndKeepsTheOriginConsistent_data();
     void ioErrorFailsTheMergeAndKeepsTheOriginConsistent();
+    void kernelLaidOutStoreMergesRunByRunBackwards_data();
     void kernelLaidOutStoreMergesRunByRunBackwards();
     void refusals_data();
     void refusals();
@@ -388,7 +389,16 @@ void TestMerge::ioErrorFailsTheMergeAndKeepsTheOriginConsistent() {
     QVERIFY(sameBytes(readAll(*h.originMem), h.refA));
 }
 
+void TestMerge::kernelLaidOutStoreMergesRunByRunBackwards_data() {
+    QTest::addColumn<int>("count");
+    QTest::newRow("300 records, two areas") << 300;
+    QTest::newRow("256 records, one full area") << 256;
+    QTest::newRow("257 records") << 257;
+    QTest::newRow("one record") << 1;
+}
+
 void TestMerge::kernelLaidOutStoreMergesRunByRunBackwards() {
+    QFETCH(int, count);
     // 300 records with 4K chunks (256 per area): area 0 at chunk 1, area 1 at chunk 258. Data
     // chunks skip 258, as the kernel's allocator does. Runs: consecutive old and new chunks.
     const uint64_t originChunks = 400;
@@ -406,6 +416,7 @@ void TestMerge::kernelLaidOutStoreMergesRunByRunBackwards() {
         for (uint64_t k = 0; k < 3; ++k) records.push_back({100 + i * 4 + k, take()});
     for (uint64_t i = 0; i < 50; ++i) records.push_back({399 - i, take()});
     QCOMPARE(records.size(), size_t(300));
+    records.resize(size_t(count));
     auto img = kernelStyleStore(8, 600, records);
     auto origin = std::make_shared<MemoryDevice>(patternBytes(70, 0, originChunks * K4), "origin");
     // Each record's COW chunk holds recognisable data; later records for the same chunk win.
@@ -419,7 +430,7 @@ void TestMerge::kernelLaidOutStoreMergesRunByRunBackwards() {
     // consecutive.
     uint64_t expectedBatches = 0;
     std::vector<uint64_t> expectedFirstOld;
-    for (int64_t areaEnd = 300; areaEnd > 0;) {
+    for (int64_t areaEnd = count; areaEnd > 0;) {
         int64_t areaStart = (areaEnd - 1) / 256 * 256;
         int64_t i = areaEnd - 1;
         while (i >= areaStart) {
@@ -435,7 +446,7 @@ void TestMerge::kernelLaidOutStoreMergesRunByRunBackwards() {
     }
     auto cow = std::make_shared<MemoryDevice>(img, "kernel-cow");
     Opened o = reopen(origin, cow, nullptr);
-    QCOMPARE(o.a->status().exceptions, uint64_t(300));
+    QCOMPARE(o.a->status().exceptions, uint64_t(count));
     auto merge = SnapshotMerge::begin(o.origin, o.a).value();
     LS_QVERIFY_OK(merge->run());
     QVERIFY(sameBytes(readAll(*origin), expected));
