@@ -1,12 +1,15 @@
 // Merge crash scenario: a snapshot with a history (origin writes, snapshot writes, multi-chunk runs)
-// and a second snapshot of the same origin; the merge of the first is recorded, then every crash
-// state is reopened as recovery would (load both stores, begin the merge again) and checked:
+// and a second snapshot of the same origin; the merge of the first is recorded, with user writes
+// and flushes to the merging origin between batches; then every crash state is reopened as
+// recovery would (load both stores, begin the merge again) and checked:
 //   store-valid           both stores load and are valid
 //   merging-view          right after the crash, the origin (presenting the merging snapshot)
-//                         reads exactly the snapshot's contents
+//                         reads the snapshot's contents, except where the user wrote: there the
+//                         snapshot's bytes or written ones, and exactly what a completed flush
+//                         made durable for chunks not written since
 //   other-snapshot-view   the second snapshot still reads its own contents
-//   merge-completes       running the merge again finishes it, the origin device then holds the
-//                         snapshot's contents, and the store is empty (allocated == metadata)
+//   merge-completes       running the merge again finishes it, the origin device then holds what
+//                         the merging origin presented, and the store is empty
 // With `legacy` the merge clears records without flushing the origin first
 // (MergeOptions::skipOriginFlush), and the checker must find the lost chunks.
 #include <chrono>
@@ -113,6 +116,22 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
     MergeOptions mergeOptions;
     mergeOptions.skipOriginFlush = opt.legacy;
     uint64_t batches = 0;
+    // User I/O while the merge runs, interleaved deterministically: the merge is stopped after
+    // every batch (stop() from the listener is allowed: no I/O) and the scenario writes to the
+    // merging origin - unmerged chunks go to the COW copy, merged ones to the origin - and
+    // sometimes flushes, before running the next batch.
+    struct UserWrite {
+        uint64_t offset;
+        std::vector<std::byte> data;
+    };
+    std::vector<UserWrite> userWrites;
+    struct FlushPoint {
+        uint64_t logSize;      // log entries when the flush returned
+        size_t writesBefore;   // user writes issued before it
+        std::vector<std::byte> contents;  // what the origin presented then
+    };
+    std::vector<FlushPoint> flushPoints;
+    std::vector<std::byte> model = refA;  // what the origin presents after the user writes
     {
         auto origin = Origin::create(originRec, OriginOptions{std::make_shared<ThreadPool>(1)});
         auto a = origin->attachSnapshot(cowARec, SnapshotOptions{.chunkBytes = uint32_t(kChunk)});
@@ -120,12 +139,95 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
         if (!a.ok() || !b.ok()) return setupFailed("reopening the stores");
         auto merge = SnapshotMerge::begin(origin, a.value(), mergeOptions);
         if (!merge.ok()) return setupFailed(merge.error().toString());
-        auto outcome = merge.value()->run();
-        if (!outcome.ok() || outcome.value() != MergeOutcome::Finished) return setupFailed("the recorded merge did not finish");
-        batches = merge.value()->counters().batches.load();
+        SnapshotMerge* m = merge.value().get();
+        struct StopAfterBatch final : EventListener {
+            SnapshotMerge* merge;
+            void onEvent(const Event& e) noexcept override {
+                if (e.kind == EventKind::MergeBatch) merge->stop();
+            }
+        };
+        auto stopper = std::make_shared<StopAfterBatch>();
+        stopper->merge = m;
+        origin->events()->addListener(stopper);
+        std::mt19937_64 rng(opt.seed * 131 + 3);
+        for (uint64_t round = 0;; ++round) {
+            auto outcome = m->run();
+            if (!outcome.ok()) return setupFailed("the recorded merge failed: " + outcome.error().toString());
+            if (outcome.value() == MergeOutcome::Finished) break;
+            // 0-3 user operations before the next batch; a flush right after a write to the COW
+            // copy is what tells whether the origin's flush also flushes the merging store.
+            for (uint64_t n = rng() % 4, j = 0; j < n; ++j) {
+                if (rng() % 10 < 7) {
+                    uint64_t len = rng() % 2 ? 512 * (1 + rng() % 8) : kChunk * (1 + rng() % 2);
+                    // Half of them hit a chunk not merged yet: they land in its COW copy.
+                    uint64_t chunk = rng() % kOriginChunks;
+                    if (rng() % 2) {
+                        auto left = a.value()->exceptions();
+                        if (!left.empty()) chunk = left[rng() % left.size()].first;
+                    }
+                    uint64_t off = std::min(chunk * kChunk + (len < kChunk ? 512 * (rng() % 8) : 0), kOriginBytes - len);
+                    auto data = seededBytes(opt.seed * 7919 + round * 4 + j, len);
+                    if (!origin->write(off, data).ok()) return setupFailed("user write during the merge");
+                    std::memcpy(model.data() + off, data.data(), len);
+                    userWrites.push_back({off, std::move(data)});
+                } else {
+                    if (!origin->flush().ok()) return setupFailed("user flush during the merge");
+                    flushPoints.push_back({log->size(), userWrites.size(), model});
+                }
+            }
+        }
+        batches = m->counters().batches.load();
     }
+    // Per chunk, the user writes that touched it (indices into userWrites).
+    std::vector<std::vector<size_t>> writesByChunk(kOriginChunks);
+    for (size_t i = 0; i < userWrites.size(); ++i)
+        for (uint64_t c = userWrites[i].offset / kChunk; c * kChunk < userWrites[i].offset + userWrites[i].data.size(); ++c)
+            writesByChunk[c].push_back(i);
+    // Checks what the origin presents after a crash at log point `point`: chunks no user write
+    // touched hold the snapshot's data; touched bytes hold the snapshot's byte or one a user
+    // wrote there; and chunks not written since the last completed flush hold what they held at
+    // that flush. Returns the first bad chunk or -1.
+    auto checkView = [&](const std::vector<std::byte>& view, uint64_t point, std::string* why) -> int64_t {
+        const FlushPoint* flushed = nullptr;
+        for (const FlushPoint& f : flushPoints)
+            if (f.logSize <= point) flushed = &f;
+        for (uint64_t c = 0; c < kOriginChunks; ++c) {
+            const std::byte* got = view.data() + c * kChunk;
+            const auto& writes = writesByChunk[c];
+            bool writtenSinceFlush = false;
+            for (size_t w : writes)
+                if (!flushed || w >= flushed->writesBefore) writtenSinceFlush = true;
+            if (flushed && !writtenSinceFlush) {
+                if (std::memcmp(got, flushed->contents.data() + c * kChunk, kChunk) != 0) {
+                    *why = "lost data that a completed flush had made durable";
+                    return int64_t(c);
+                }
+                continue;
+            }
+            if (writes.empty()) {
+                if (std::memcmp(got, refA.data() + c * kChunk, kChunk) != 0) {
+                    *why = "does not read the snapshot's contents";
+                    return int64_t(c);
+                }
+                continue;
+            }
+            for (uint64_t i = c * kChunk; i < (c + 1) * kChunk; ++i) {
+                bool ok = view[i] == refA[i] || (flushed && view[i] == flushed->contents[i]);
+                for (size_t w = 0; !ok && w < writes.size(); ++w) {
+                    const UserWrite& uw = userWrites[writes[w]];
+                    ok = i >= uw.offset && i < uw.offset + uw.data.size() && uw.data[i - uw.offset] == view[i];
+                }
+                if (!ok) {
+                    *why = "byte " + std::to_string(i) + " is neither the snapshot's nor a user write's";
+                    return int64_t(c);
+                }
+            }
+        }
+        return -1;
+    };
     report.workload = std::to_string(ops) + " history writes, merge of " + std::to_string(exceptionsA) + " exceptions in " +
-                      std::to_string(batches) + " batches with a second snapshot kept" +
+                      std::to_string(batches) + " batches with a second snapshot kept, " + std::to_string(userWrites.size()) +
+                      " user writes and " + std::to_string(flushPoints.size()) + " flushes during the merge" +
                       (opt.legacy ? ", LEGACY: records cleared without flushing the origin" : "");
     report.logEntries = log->size();
     report.crashPoints = log->size() + 1;
@@ -164,17 +266,19 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
         auto merge = SnapshotMerge::begin(origin, a.value(), mergeOptions);
         if (!merge.ok()) return fail("merge-completes", "the merge does not begin again: " + merge.error().toString());
         if (Status r = readInto(*origin, image); !r.ok()) return fail("merging-view", "cannot read the origin: " + r.error().toString());
-        if (int64_t c = firstDifferentChunk(image, refA); c >= 0)
-            return fail("merging-view", "origin chunk " + std::to_string(c) + " does not read the snapshot's contents after the crash (" +
+        std::string why;
+        if (int64_t c = checkView(image, st.point, &why); c >= 0)
+            return fail("merging-view", "after the crash, origin chunk " + std::to_string(c) + " " + why + " (" +
                                             std::to_string(a.value()->status().exceptions) + " records left)");
+        std::vector<std::byte> before = image;
         if (Status r = readInto(*b.value(), image); !r.ok()) return fail("other-snapshot-view", "cannot read the other snapshot: " + r.error().toString());
         if (int64_t c = firstDifferentChunk(image, refB); c >= 0)
             return fail("other-snapshot-view", "the other snapshot's chunk " + std::to_string(c) + " changed after the crash");
         auto outcome = merge.value()->run();
         if (!outcome.ok()) return fail("merge-completes", "the rerun fails: " + outcome.error().toString());
         if (Status r = readInto(*st.devices[0], image); !r.ok()) return fail("merge-completes", "cannot read the origin device");
-        if (int64_t c = firstDifferentChunk(image, refA); c >= 0)
-            return fail("merge-completes", "after the rerun, origin chunk " + std::to_string(c) + " does not hold the snapshot's data");
+        if (int64_t c = firstDifferentChunk(image, before); c >= 0)
+            return fail("merge-completes", "after the rerun, origin chunk " + std::to_string(c) + " does not hold what the merging origin presented");
         SnapshotStatus s = a.value()->status();
         if (s.allocatedSectors != s.metadataSectors)
             return fail("merge-completes", "after the rerun the store is not empty: " + s.kernelStatusLine());
