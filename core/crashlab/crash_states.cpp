@@ -109,8 +109,10 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                     st.keptUnflushed.push_back(unstable[k]);
                     overlay[entries[unstable[k]].device].push_back(&entries[unstable[k]]);
                 }
-            for (uint32_t d = 0; d < devs.size(); ++d)
+            for (uint32_t d = 0; d < devs.size(); ++d) {
                 st.devices.push_back(std::make_shared<CrashImageDevice>(&base[d], std::move(overlay[d]), devs[d].name + "@crash"));
+                st.bases.push_back(&base[d]);
+            }
             ++visited;
             if (!visit(st) || visited >= options.maxStates) return visited;
         }

@@ -44,6 +44,9 @@ struct CrashState {
     std::vector<uint64_t> keptUnflushed; // log indices of unflushed writes that survived
     uint64_t unflushed = 0;              // how many unflushed writes there were to choose from
     std::vector<std::shared_ptr<CrashImageDevice>> devices;  // one per WriteLog device
+    // The durable image of each device at this point (valid during the visit only): a checker
+    // builds CrashImageDevices over it with fewer kept writes to shrink a violation's trace.
+    std::vector<const std::vector<std::byte>*> bases;
 };
 
 struct CrashStateOptions {

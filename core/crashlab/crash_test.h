@@ -24,7 +24,7 @@ struct CrashTestReport {
     uint64_t logEntries = 0;
     uint64_t crashPoints = 0;
     bool violation = false;
-    std::string invariant;  // which invariant broke, e.g. "no-leaked-chunk"
+    std::string invariant;  // which invariant broke, e.g. "no-leaked-chunk" ("setup": the workload itself failed)
     std::string detail;     // what exactly was wrong
     uint64_t crashPoint = 0;
     std::string trace;      // the log entries leading to the crash point, and the kept writes
@@ -33,5 +33,8 @@ struct CrashTestReport {
 };
 
 CrashTestReport runSnapshotCrashTest(const CrashTestOptions& options);
+// Clone (core/crashlab/clone_crash.cpp): hydration, user writes, flushes and discards; invariants
+// metadata-loads, hydrated-region-garbage, flushed-data-lost. legacy: CloneOptions::legacyCommit.
+CrashTestReport runCloneCrashTest(const CrashTestOptions& options);
 
 }  // namespace loopsnap
