@@ -14,7 +14,7 @@ static const CommandEntry kCommands[] = {
     {"inspect", runInspect, "show a COW store's header and committed exceptions"},
     {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},
-    {"crashtest", runCrashtest, "snapshot: check every crash state of a recorded workload"},
+    {"crashtest", runCrashtest, "snapshot|clone: check every crash state of a recorded workload"},
     {"clone", runClone, "create | status | hydrate | read | write  a clone (userspace dm-clone)"},
     {"serve", runServe, "serve devices over NBD (unix socket, TCP) with a control socket"},
     {"attach", runAttach, "expose a device as /dev/loopN (FUSE file + loop device; Linux, root)"},
