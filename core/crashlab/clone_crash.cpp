@@ -14,7 +14,8 @@
 // destination flush) shows at the crash point right after the metadata flush with the unflushed
 // hydration writes lost. A workload driven from one thread with the periodic commit timer off
 // and hydration run synchronously (hydrateNext) records the same log on every machine and in
-// sanitizer builds, so detection can never depend on machine speed.
+// sanitizer builds, so detection can never depend on machine speed. (backgroundHydration adds
+// the scheduler's threads and timer commits, for tests of the fixed order under concurrency.)
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -234,10 +235,16 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
         o.legacyCommit = opt.legacy;
         o.hydrationBatchSize = 2;  // multi-region copies
         o.commitInterval = std::chrono::milliseconds(0);  // commits exactly where the workload flushes
+        if (opt.backgroundHydration) {
+            o.hydrationThreshold = 4;
+            o.commitInterval = std::chrono::milliseconds(3);
+        }
         auto opened = Clone::open(source, dest, meta, o);
         if (!opened.ok()) return setupFailure("clone open", opened.error());
         auto clone = opened.value();
+        if (opt.backgroundHydration) clone->enableHydration();
         std::mt19937_64 rng(opt.seed);
+        std::optional<uint64_t> hydrationWindow;  // the op that enabled background hydration
         auto recordFlush = [&] {
             FlushPoint f{log->size(), std::vector<std::byte>(kSize)};
             if (auto st = clone->read(0, f.contents); !st.ok()) return st;
@@ -250,7 +257,13 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
             std::string what;
             Status st;
             uint64_t k = rng() % 20;
-            if (k < 5) {
+            if (k < 5 && opt.backgroundHydration) {
+                // The scheduler copies while the next op runs, then stops: left on, it would
+                // hydrate all regions within a millisecond, before most user I/O.
+                clone->enableHydration();
+                hydrationWindow = op;
+                what = "background hydration on for the next op";
+            } else if (k < 5) {
                 uint64_t n = 1 + rng() % 3;
                 auto done = clone->hydrateNext(n);
                 if (!done.ok()) return setupFailure("hydrateNext", done.error());
@@ -301,20 +314,28 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
                 what = "discard @" + std::to_string(off) + " +" + std::to_string(len);
             }
             if (!st.ok()) return setupFailure("workload op " + std::to_string(op) + " (" + what + ")", st.error());
-            if (clone->metadataGeneration() != gen) {
+            if (clone->metadataGeneration() != gen) {  // with background hydration: timer commits too
                 ++commits;
                 what += ", metadata commit gen " + std::to_string(clone->metadataGeneration());
+            }
+            if (hydrationWindow && *hydrationWindow < op) {
+                clone->disableHydration();  // waits for the copies in flight
+                hydrationWindow.reset();
             }
             w.ops.push_back({at, log->size(), "op " + std::to_string(op) + ": " + what});
         }
         const uint64_t at = log->size();
         if (auto st = clone->close(); !st.ok()) return setupFailure("clone close", st.error());
         w.ops.push_back({at, log->size(), "close (final commit)"});
+        const std::string hydratedText =
+            opt.backgroundHydration ? std::to_string(clone->hydratedRegions()) + " regions hydrated at the end (background, writes, discards)"
+                                    : std::to_string(hydrations) + " regions hydrated";
         report.workload = std::to_string(ops) + " clone ops on " + std::to_string(kRegions) + " regions of " +
-                          std::to_string(kRs / 1024) + " KiB: " + std::to_string(hydrations) + " regions hydrated, " +
+                          std::to_string(kRs / 1024) + " KiB: " + hydratedText + ", " +
                           std::to_string(partial) + " partial writes (" + std::to_string(fua) + " FUA), " + std::to_string(whole) +
                           " whole-region writes, " + std::to_string(flushes) + " flushes, " + std::to_string(discards) +
                           " discards, " + std::to_string(commits) + " metadata commits" +
+                          (opt.backgroundHydration ? ", background hydration with 3 ms timer commits" : "") +
                           (opt.legacy ? ", LEGACY commit order (metadata before destination flush)" : "");
     }
     for (auto& t : w.touchedAt) std::sort(t.begin(), t.end());

@@ -17,6 +17,10 @@ struct CrashTestOptions {
     unsigned samples = 24;
     uint64_t maxStates = UINT64_MAX;
     uint64_t pointStride = 1;
+    // Clone only: background hydration on the scheduler's threads and 3 ms timer commits run
+    // during the workload. The log then depends on timing (the invariants must hold for any
+    // interleaving); without it the workload is single-threaded and its log reproducible.
+    bool backgroundHydration = false;
 };
 
 struct CrashTestReport {
