@@ -53,21 +53,29 @@ void TestCloneCrash::crashStates_data() {
     QTest::addColumn<quint64>("seed");
     QTest::addColumn<bool>("legacy");
     QTest::addColumn<bool>("background");
+    QTest::addColumn<bool>("torn");
     for (quint64 seed : {1, 2, 3, 4, 5, 6}) {
-        QTest::newRow(qPrintable(QString("fixed-seed%1").arg(seed))) << seed << false << false;
-        if (seed <= 4) QTest::newRow(qPrintable(QString("legacy-seed%1").arg(seed))) << seed << true << false;
+        QTest::newRow(qPrintable(QString("fixed-seed%1").arg(seed))) << seed << false << false << false;
+        if (seed <= 4) QTest::newRow(qPrintable(QString("legacy-seed%1").arg(seed))) << seed << true << false << false;
     }
     // Background hydration and timer commits interleave with user I/O: the log differs from run
     // to run, and the fixed order must hold for whatever interleaving happened.
-    QTest::newRow("fixed-background-hydration-seed7") << quint64(7) << false << true;
-    QTest::newRow("fixed-background-hydration-seed8") << quint64(8) << false << true;
+    QTest::newRow("fixed-background-hydration-seed7") << quint64(7) << false << true << false;
+    QTest::newRow("fixed-background-hydration-seed8") << quint64(8) << false << true << false;
+    // Unflushed writes may also persist in part (512-byte sectors): the two-slot checksummed
+    // metadata commit and the flush-before-commit order must still hold.
+    QTest::newRow("fixed-torn-writes-seed9") << quint64(9) << false << false << true;
+    QTest::newRow("fixed-torn-writes-seed10") << quint64(10) << false << false << true;
+    QTest::newRow("legacy-torn-writes-seed9") << quint64(9) << true << false << true;
 }
 
 void TestCloneCrash::crashStates() {
     QFETCH(quint64, seed);
     QFETCH(bool, legacy);
     QFETCH(bool, background);
+    QFETCH(bool, torn);
     CrashTestOptions o;
+    o.tornWrites = torn;
     o.seed = seed;
     o.legacy = legacy;
     o.backgroundHydration = background;

@@ -336,6 +336,7 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
                           " whole-region writes, " + std::to_string(flushes) + " flushes, " + std::to_string(discards) +
                           " discards, " + std::to_string(commits) + " metadata commits" +
                           (opt.backgroundHydration ? ", background hydration with 3 ms timer commits" : "") +
+                          (opt.tornWrites ? ", unflushed writes may tear at 512-byte sectors" : "") +
                           (opt.legacy ? ", LEGACY commit order (metadata before destination flush)" : "");
     }
     for (auto& t : w.touchedAt) std::sort(t.begin(), t.end());
@@ -351,21 +352,29 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
     };
 
     Checker checker(w, source);
-    CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride};
+    CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride, opt.tornWrites};
     report.statesChecked = forEachCrashState(*log, cso, [&](CrashState& st) {
         auto v = checker.check(st.devices[destIx], st.devices[metaIx], st.point);
         if (!v) return true;
         // Shrink the surviving unflushed writes to a minimal set that still breaks the same
         // invariant (dropping one more would fix it): the trace then shows only what matters.
-        std::vector<uint64_t> kept = st.keptUnflushed;
+        // Torn writes stay as they were torn; whole kept writes are dropped one at a time from
+        // the state's overlays, which keeps their log order.
+        std::vector<uint64_t> kept;
+        for (uint64_t i : st.keptUnflushed)
+            if (!std::binary_search(st.torn.begin(), st.torn.end(), i)) kept.push_back(i);
+        auto without = [&](const CrashImageDevice& dev, uint32_t ix, const std::vector<uint64_t>& keep) {
+            std::vector<const LogEntry*> overlay;
+            for (const LogEntry* e : dev.overlay()) {
+                bool whole = e >= entries.data() && e < entries.data() + entries.size();
+                if (!whole || std::binary_search(keep.begin(), keep.end(), uint64_t(e - entries.data()))) overlay.push_back(e);
+            }
+            return std::make_shared<CrashImageDevice>(st.bases[ix], std::move(overlay), dev.describe(), dev.pieces());
+        };
         for (size_t k = 0; k < kept.size();) {
             std::vector<uint64_t> fewer = kept;
             fewer.erase(fewer.begin() + ptrdiff_t(k));
-            std::vector<const LogEntry*> od, om;
-            for (uint64_t i : fewer) (entries[i].device == destIx ? od : om).push_back(&entries[i]);
-            auto d = std::make_shared<CrashImageDevice>(st.bases[destIx], od, "dest@crash");
-            auto m = std::make_shared<CrashImageDevice>(st.bases[metaIx], om, "meta@crash");
-            auto v2 = checker.check(d, m, st.point);
+            auto v2 = checker.check(without(*st.devices[destIx], destIx, fewer), without(*st.devices[metaIx], metaIx, fewer), st.point);
             if (v2 && v2->invariant == v->invariant) {
                 kept = std::move(fewer);
                 v = std::move(v2);
@@ -393,17 +402,20 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
                 a = "metadata slot write";
             }
             if (e.kind != LogEntry::Kind::Flush && !e.fua && i >= covered[e.device])
-                a += std::find(kept.begin(), kept.end(), i) != kept.end() ? " SURVIVES" : " LOST";
+                a += std::binary_search(st.torn.begin(), st.torn.end(), i)   ? " TORN (some sectors survive)"
+                     : std::binary_search(kept.begin(), kept.end(), i) ? " SURVIVES"
+                                                                         : " LOST";
             if (const OpSpan* s = opOf(i)) a += (a.empty() ? "" : "; ") + s->what;
             return a;
         };
         std::string keptText;
         for (uint64_t i : kept) keptText += (keptText.empty() ? "#" : ", #") + std::to_string(i);
+        for (uint64_t i : st.torn) keptText += (keptText.empty() ? "#" : ", #") + std::to_string(i) + " torn";
         const std::string n = std::to_string(st.unflushed) + " write" + (st.unflushed == 1 ? "" : "s") + " not yet covered by a flush";
         report.trace = "crash after log entry " + std::to_string(st.point) + " of " + std::to_string(log->size()) + "; " +
-                       (kept.empty() ? "it shows with all " + n + " lost"
-                                     : "it needs only " + std::to_string(kept.size()) + " of the " + n + " to survive (" + keptText +
-                                           "), the others lost") +
+                       (keptText.empty() ? "it shows with all " + n + " lost"
+                                         : "it needs only " + std::to_string(kept.size() + st.torn.size()) + " of the " + n +
+                                               " to survive (" + keptText + "), the others lost") +
                        "\n";
         if (v->region != UINT64_MAX) {
             // The offending region's own history, which may lie before the tail below.

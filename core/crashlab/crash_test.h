@@ -21,6 +21,8 @@ struct CrashTestOptions {
     // during the workload. The log then depends on timing (the invariants must hold for any
     // interleaving); without it the workload is single-threaded and its log reproducible.
     bool backgroundHydration = false;
+    // Clone only for now: CrashStateOptions::tornWrites (unflushed writes may persist in part).
+    bool tornWrites = false;
 };
 
 struct CrashTestReport {
