@@ -39,6 +39,7 @@ private slots:
     void errors();
     void hydrateInterruptAndResumeFromNbd();
     void progressBarOnTerminal();
+    void crashtestClone();
 };
 
 void TestCloneCli::roundTrip() {
@@ -241,6 +242,45 @@ void TestCloneCli::progressBarOnTerminal() {
                  r.out.find("/s") != std::string::npos,
              r.out.c_str());
     QVERIFY(r.out.find("hydrated 256/256 regions") != std::string::npos);
+}
+
+void TestCloneCli::crashtestClone() {
+    // The fixed commit order survives every crash state: exit 0 and the contract's JSON fields.
+    auto ok = runCommand(ctl() + " --json crashtest clone --seed 3 --samples 8");
+    QCOMPARE(ok.exitCode, 0);
+    QJsonObject j = parseJson(ok.out);
+    for (const char* key : {"kind", "seed", "legacy", "states_checked", "crash_points", "log_entries", "violation", "seconds", "workload"})
+        QVERIFY2(j.contains(key), key);
+    QCOMPARE(j["kind"].toString(), QString("clone"));
+    QCOMPARE(j["seed"].toInteger(), qint64(3));
+    QCOMPARE(j["legacy"].toBool(), false);
+    QCOMPARE(j["violation"].toBool(), false);
+    QVERIFY(j["states_checked"].toInteger() > 1000);
+    QCOMPARE(j["crash_points"].toInteger(), j["log_entries"].toInteger() + 1);
+    QVERIFY(!j.contains("invariant"));
+
+    // The pre-fix order (metadata before the destination flush) is caught: exit 3, with the
+    // invariant, the crash point and a trace naming the lost destination write.
+    auto legacy = runCommand(ctl() + " --json crashtest clone --seed 3 --legacy");
+    QCOMPARE(legacy.exitCode, 3);
+    j = parseJson(legacy.out);
+    QCOMPARE(j["violation"].toBool(), true);
+    QCOMPARE(j["legacy"].toBool(), true);
+    QCOMPARE(j["invariant"].toString(), QString("hydrated-region-garbage"));
+    QVERIFY(j["crash_point"].toInteger() > 0);
+    QVERIFY(j["detail"].toString().contains("marked hydrated"));
+    QVERIFY(j["trace"].toString().contains("LOST"));
+    QVERIFY(legacy.err.find("--legacy") != std::string::npos);  // the note says it is on purpose
+
+    // Text output: the same verdicts in words.
+    auto text = runCommand(ctl() + " crashtest clone --seed 1 --ops 60");
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY2(text.out.find("crashtest clone: 60 clone ops") != std::string::npos, text.out.c_str());
+    QVERIFY(text.out.find("no violation") != std::string::npos);
+    text = runCommand(ctl() + " crashtest clone --seed 1 --legacy");
+    QCOMPARE(text.exitCode, 3);
+    QVERIFY2(text.out.find("VIOLATION of hydrated-region-garbage") != std::string::npos, text.out.c_str());
+    QCOMPARE(runCommand(ctl() + " crashtest clone --exhaustive 17").exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCloneCli)

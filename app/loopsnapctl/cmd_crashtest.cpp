@@ -9,7 +9,7 @@ namespace loopsnap::cli {
 int runCrashtest(Context& ctx, const QStringList& args) {
     QString kind = args.value(1);
     QStringList rest = args.mid(1);
-    if (rest.isEmpty()) return usageError("crashtest needs one of: snapshot, merge");
+    if (rest.isEmpty()) return usageError("crashtest needs one of: snapshot, clone, merge");
     rest[0] = "crashtest " + kind;
     QCommandLineParser p;
     p.addOptions({{"seed", "Workload seed (default 1).", "S"}, {"ops", "Workload operations (default: the scenario's).", "N"},
@@ -28,8 +28,9 @@ int runCrashtest(Context& ctx, const QStringList& args) {
     o.legacy = p.isSet("legacy");
     CrashTestReport r;
     if (kind == "snapshot") r = runSnapshotCrashTest(o);
+    else if (kind == "clone") r = runCloneCrashTest(o);
     else if (kind == "merge") r = runMergeCrashTest(o);
-    else return usageError("unknown crashtest kind '" + kind + "' (snapshot, merge, clone)");
+    else return usageError("unknown crashtest kind '" + kind + "' (snapshot, clone, merge)");
     if (o.legacy) printNote("NOTE: --legacy runs the pre-fix ordering on purpose; a violation is the expected outcome.");
     if (ctx.json) {
         QJsonObject j{{"kind", kind}, {"seed", qint64(o.seed)}, {"legacy", o.legacy}, {"states_checked", qint64(r.statesChecked)},

@@ -6,9 +6,7 @@ namespace loopsnap {
 
 HydrationScheduler::HydrationScheduler(HydrationHooks hooks, uint32_t threshold, uint32_t batchSize, unsigned workers)
     : hooks_(std::move(hooks)), threshold_(std::max<uint32_t>(threshold, 1)),
-      batchSize_(std::max<uint32_t>(batchSize, 1)), pool_(std::make_unique<ThreadPool>(std::max(workers, 1u))) {
-    thread_ = std::thread([this] { run(); });
-}
+      batchSize_(std::max<uint32_t>(batchSize, 1)), workers_(std::max(workers, 1u)) {}
 
 HydrationScheduler::~HydrationScheduler() {
     {
@@ -16,7 +14,7 @@ HydrationScheduler::~HydrationScheduler() {
         stopping_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
     pool_.reset();  // runs the copies already queued, then joins its workers
 }
 
@@ -25,6 +23,12 @@ void HydrationScheduler::setEnabled(bool enabled) {
         std::lock_guard lk(mutex_);
         enabled_ = enabled;
         if (enabled) error_.reset();
+        // Threads start with the first enable: a clone that never hydrates in the background
+        // (CLI reads and writes, the crash lab reopening thousands of crash states) costs none.
+        if (enabled && !thread_.joinable()) {
+            pool_ = std::make_unique<ThreadPool>(workers_);
+            thread_ = std::thread([this] { run(); });
+        }
     }
     cv_.notify_all();
 }

@@ -1,9 +1,10 @@
 // HydrationScheduler: background hydration of a clone (dm-clone's do_hydration).
 //
-// One scheduler thread walks the region space with a cursor, asks the clone for the next run of
-// consecutive unhydrated regions (at most `batchSize` long) and hands each run to a small worker
-// pool, keeping at most `threshold` regions in flight (a run is always allowed when nothing is in
-// flight, so batchSize > threshold still makes progress). When the cursor reaches the end it waits
+// One scheduler thread (started, with its worker pool, on the first enable) walks the region
+// space with a cursor, asks the clone for the next run of consecutive unhydrated regions (at most
+// `batchSize` long) and hands each run to a small worker pool, keeping at most `threshold`
+// regions in flight (a run is always allowed when nothing is in flight, so batchSize > threshold
+// still makes progress). When the cursor reaches the end it waits
 // for the in-flight copies and rescans from region 0; a rescan that finds nothing means done.
 // Before starting a run it yields to user I/O: while the clone reports user requests in flight
 // it waits (up to kMaxYield), so interactive reads and writes are not queued behind copies.
@@ -81,7 +82,8 @@ private:
     uint64_t cursor_ = 0;
     uint64_t inFlight_ = 0;
     std::optional<Error> error_;
-    std::unique_ptr<ThreadPool> pool_;
+    unsigned workers_;
+    std::unique_ptr<ThreadPool> pool_;  // created with thread_ on the first setEnabled(true)
     std::thread thread_;
 };
 

@@ -6,8 +6,9 @@
 
 namespace loopsnap {
 
-CrashImageDevice::CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name)
-    : base_(base), overlay_(std::move(overlay)), name_(std::move(name)) {}
+CrashImageDevice::CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name,
+                                   std::shared_ptr<const std::deque<LogEntry>> pieces)
+    : base_(base), overlay_(std::move(overlay)), pieces_(std::move(pieces)), name_(std::move(name)) {}
 
 namespace {
 void applyOverlap(std::span<std::byte> out, uint64_t offset, uint64_t wOff, std::span<const std::byte> w) {
@@ -104,13 +105,45 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
             st.point = p;
             st.unflushed = u;
             std::vector<std::vector<const LogEntry*>> overlay(devs.size());
+            std::shared_ptr<std::deque<LogEntry>> pieces;
             for (size_t k = 0; k < u; ++k)
                 if (keep[k]) {
+                    const LogEntry& w = entries[unstable[k]];
                     st.keptUnflushed.push_back(unstable[k]);
-                    overlay[entries[unstable[k]].device].push_back(&entries[unstable[k]]);
+                    if (options.tornWrites && w.kind == LogEntry::Kind::Write && (rng() & 1)) {
+                        // Device sectors the write touches: [first, last] in sector numbers.
+                        uint64_t first = w.offset / kCrashSectorSize, last = (w.offset + w.data.size() - 1) / kCrashSectorSize;
+                        uint64_t n = last - first + 1;
+                        if (n > 1) {
+                            std::vector<bool> sectorKept(n);
+                            uint64_t count = 0;
+                            for (uint64_t i = 0; i < n; ++i) count += (sectorKept[i] = rng() & 1);
+                            // A proper subset: all or none is the untorn write kept or lost.
+                            if (count == 0 || count == n) sectorKept[rng() % n] = count == 0;
+                            if (!pieces) pieces = std::make_shared<std::deque<LogEntry>>();
+                            for (uint64_t i = 0; i < n; ++i) {
+                                if (!sectorKept[i]) continue;
+                                uint64_t b = std::max(w.offset, (first + i) * kCrashSectorSize);
+                                uint64_t e = std::min(w.offset + w.data.size(), (first + i + 1) * kCrashSectorSize);
+                                LogEntry piece;
+                                piece.kind = LogEntry::Kind::Write;
+                                piece.device = w.device;
+                                piece.offset = b;
+                                piece.data.assign(w.data.begin() + ptrdiff_t(b - w.offset), w.data.begin() + ptrdiff_t(e - w.offset));
+                                pieces->push_back(std::move(piece));
+                                overlay[w.device].push_back(&pieces->back());
+                            }
+                            st.torn.push_back(unstable[k]);
+                            continue;
+                        }
+                    }
+                    overlay[w.device].push_back(&w);
                 }
-            for (uint32_t d = 0; d < devs.size(); ++d)
-                st.devices.push_back(std::make_shared<CrashImageDevice>(&base[d], std::move(overlay[d]), devs[d].name + "@crash"));
+            for (uint32_t d = 0; d < devs.size(); ++d) {
+                st.devices.push_back(
+                    std::make_shared<CrashImageDevice>(&base[d], std::move(overlay[d]), devs[d].name + "@crash", pieces));
+                st.bases.push_back(&base[d]);
+            }
             ++visited;
             if (!visit(st) || visited >= options.maxStates) return visited;
         }

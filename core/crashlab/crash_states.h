@@ -6,6 +6,10 @@
 // destaged any of them). The generator visits, per point, every subset when there are at most
 // `exhaustiveUpTo` such writes, else `samples` seeded random subsets plus "none" and "all".
 //
+// With tornWrites, a kept multi-sector write that is neither FUA nor flushed may also persist only
+// in part: each state tears such a write with probability 1/2, keeping a random proper subset of
+// the 512-byte device sectors it touches (a disk promises sector atomicity, nothing larger).
+//
 // States are presented as CrashImageDevices: the durable base plus the chosen writes as an
 // overlay, so no whole image is copied per state. Recovery code may write to them (formatting,
 // a merge rerun): those writes stay private to the state. The devices of a state are valid only
@@ -13,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,16 +30,24 @@ namespace loopsnap {
 
 class CrashImageDevice final : public BlockDevice {
 public:
-    CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name);
+    // `overlay` entries may point into `pieces` (torn parts of writes), which the device keeps alive.
+    CrashImageDevice(const std::vector<std::byte>* base, std::vector<const LogEntry*> overlay, std::string name,
+                     std::shared_ptr<const std::deque<LogEntry>> pieces = nullptr);
     uint64_t size() const override { return base_->size(); }
     Status read(uint64_t offset, std::span<std::byte> out) override;
     Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {}) override;
     Status flush() override { return {}; }
     std::string describe() const override { return name_; }
 
+    // What the state put over the base, in log order, and the torn pieces it points into: a
+    // checker rebuilds the state with fewer of them to shrink a violation's trace.
+    const std::vector<const LogEntry*>& overlay() const { return overlay_; }
+    const std::shared_ptr<const std::deque<LogEntry>>& pieces() const { return pieces_; }
+
 private:
     const std::vector<std::byte>* base_;
     std::vector<const LogEntry*> overlay_;
+    std::shared_ptr<const std::deque<LogEntry>> pieces_;
     std::vector<std::pair<uint64_t, std::vector<std::byte>>> own_;  // recovery's writes, in order
     std::string name_;
 };
@@ -43,7 +56,11 @@ struct CrashState {
     uint64_t point = 0;                  // crash after this many log entries
     std::vector<uint64_t> keptUnflushed; // log indices of unflushed writes that survived
     uint64_t unflushed = 0;              // how many unflushed writes there were to choose from
+    std::vector<uint64_t> torn;          // (tornWrites) those kept writes that persisted only in part
     std::vector<std::shared_ptr<CrashImageDevice>> devices;  // one per WriteLog device
+    // The durable image of each device at this point (valid during the visit only): a checker
+    // builds CrashImageDevices over it with fewer kept writes to shrink a violation's trace.
+    std::vector<const std::vector<std::byte>*> bases;
 };
 
 struct CrashStateOptions {
@@ -52,7 +69,10 @@ struct CrashStateOptions {
     unsigned samples = 24;
     uint64_t maxStates = UINT64_MAX;
     uint64_t pointStride = 1;  // visit every n-th crash point (1: all)
+    bool tornWrites = false;   // see above; off, the random sequence (and so every state) is unchanged
 };
+
+constexpr uint64_t kCrashSectorSize = 512;
 
 // Visits crash states in log order; `visit` returns false to stop. Returns the number visited.
 uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options,
