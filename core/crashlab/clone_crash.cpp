@@ -244,7 +244,8 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
         auto clone = opened.value();
         if (opt.backgroundHydration) clone->enableHydration();
         std::mt19937_64 rng(opt.seed);
-        std::optional<uint64_t> hydrationWindow;  // the op that enabled background hydration
+        constexpr uint64_t kNoWindow = UINT64_MAX;
+        uint64_t hydrationWindow = kNoWindow;  // the op that enabled background hydration
         auto recordFlush = [&] {
             FlushPoint f{log->size(), std::vector<std::byte>(kSize)};
             if (auto st = clone->read(0, f.contents); !st.ok()) return st;
@@ -318,9 +319,9 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
                 ++commits;
                 what += ", metadata commit gen " + std::to_string(clone->metadataGeneration());
             }
-            if (hydrationWindow && *hydrationWindow < op) {
+            if (hydrationWindow != kNoWindow && hydrationWindow < op) {
                 clone->disableHydration();  // waits for the copies in flight
-                hydrationWindow.reset();
+                hydrationWindow = kNoWindow;
             }
             w.ops.push_back({at, log->size(), "op " + std::to_string(op) + ": " + what});
         }
