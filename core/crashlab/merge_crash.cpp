@@ -81,7 +81,7 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
     std::vector<std::byte> refA, refB;
     uint64_t exceptionsA = 0;
     {
-        auto executor = std::make_shared<ThreadPool>(1);
+        auto executor = std::make_shared<InlineExecutor>();
         auto origin = Origin::create(originMem, OriginOptions{executor});
         auto a = origin->attachSnapshot(cowAMem, SnapshotOptions{.chunkBytes = uint32_t(kChunk)});
         if (!a.ok()) return setupFailed(a.error().toString());
@@ -133,7 +133,7 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
     std::vector<FlushPoint> flushPoints;
     std::vector<std::byte> model = refA;  // what the origin presents after the user writes
     {
-        auto origin = Origin::create(originRec, OriginOptions{std::make_shared<ThreadPool>(1)});
+        auto origin = Origin::create(originRec, OriginOptions{std::make_shared<InlineExecutor>()});
         auto a = origin->attachSnapshot(cowARec, SnapshotOptions{.chunkBytes = uint32_t(kChunk)});
         auto b = origin->attachSnapshot(cowBRec, SnapshotOptions{.chunkBytes = uint32_t(kChunk)});
         if (!a.ok() || !b.ok()) return setupFailed("reopening the stores");
@@ -242,7 +242,7 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
         if (cowfmt::isMetadataChunk(chunk, epa)) return "metadata area " + std::to_string((chunk - 1) / (epa + 1));
         return "data chunk " + std::to_string(chunk);
     };
-    auto executor = std::make_shared<ThreadPool>(1);
+    auto executor = std::make_shared<InlineExecutor>();
     CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride};
     std::vector<std::byte> image(kOriginBytes);
     report.statesChecked = forEachCrashState(*log, cso, [&](CrashState& st) {

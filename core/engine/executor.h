@@ -1,6 +1,6 @@
 // Executor: where the engine runs copy and hydration jobs.
 //
-// ThreadPool is the production executor. ShufflingExecutor runs jobs in a seeded pseudo-random
+// ThreadPool is the production executor; InlineExecutor runs a job inside submit(). ShufflingExecutor runs jobs in a seeded pseudo-random
 // order on its own thread: crash tests use it so that copies finish out of allocation order on
 // purpose and repeatably, which is exactly the situation the in-order completion rule is for.
 // Jobs must not throw (the engine's jobs report errors as values).
@@ -21,6 +21,13 @@ class Executor {
 public:
     virtual ~Executor() = default;
     virtual void submit(std::function<void()> job) = 0;
+};
+
+// Runs each job on the submitting thread before submit() returns. For single-threaded work where
+// a thread handoff per copy would cost more than the copy: crash-state checks, small tools.
+class InlineExecutor final : public Executor {
+public:
+    void submit(std::function<void()> job) override { job(); }
 };
 
 class ThreadPool final : public Executor {
