@@ -45,8 +45,12 @@ int runCrashtest(Context& ctx, const QStringList& args) {
         printJson(j);
     } else {
         printText(QString("crashtest %1: %2").arg(kind, q(r.workload)));
-        printText(QString("checked %1 crash states at %2 crash points (%3 log entries) in %4 s")
-                      .arg(r.statesChecked).arg(r.crashPoints).arg(r.logEntries).arg(r.seconds, 0, 'f', 2));
+        if (r.violation)
+            printText(QString("checked %1 crash states in %2 s, stopping at the first violation (crash point %3 of %4; %5 log entries)")
+                          .arg(r.statesChecked).arg(r.seconds, 0, 'f', 2).arg(r.crashPoint).arg(r.crashPoints).arg(r.logEntries));
+        else
+            printText(QString("checked %1 crash states at %2 crash points (%3 log entries) in %4 s")
+                          .arg(r.statesChecked).arg(r.crashPoints).arg(r.logEntries).arg(r.seconds, 0, 'f', 2));
         if (r.violation) {
             printText(QString("VIOLATION of %1: %2").arg(q(r.invariant), q(r.detail)));
             printText(q(r.trace));
