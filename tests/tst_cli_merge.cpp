@@ -16,6 +16,7 @@ class TestCliMerge : public QObject {
     Q_OBJECT
 private slots:
     void mergeRollsBackWithJsonProgress();
+    void otherSnapshotKeepsItsContents();
     void interruptedOrKilledMergeResumes_data();
     void interruptedOrKilledMergeResumes();
     void refusalsAreClearAndTouchNothing_data();
@@ -74,6 +75,22 @@ void TestCliMerge::mergeRollsBackWithJsonProgress() {
     r = runCommand(ctl + " merge --origin " + d.file("origin.img") + " --cow " + d.file("snap.cow"));
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.find("merged 0 chunks") != std::string::npos, r.out.c_str());
+}
+
+void TestCliMerge::otherSnapshotKeepsItsContents() {
+    TempDir d;
+    auto view = history(d, 4 << 20, 100, 2);
+    std::string ctl = loopsnapctl(), o = d.file("origin.img"), s = d.file("snap.cow"), s2 = d.file("other.cow");
+    // A second snapshot with another chunk size, then writes that both snapshots see.
+    QCOMPARE(runCommand(ctl + " snapshot create --origin " + o + " --cow " + s2 + " --cow-size 4M --chunk 16K").exitCode, 0);
+    QCOMPARE(runCommand(ctl + " workload --origin " + o + " --cow " + s + " --cow " + s2 + " --seed 9 --ops 100").exitCode, 0);
+    QCOMPARE(runCommand(ctl + " snapshot read --origin " + o + " --cow " + s + " --out " + d.file("a.view")).exitCode, 0);
+    QCOMPARE(runCommand(ctl + " snapshot read --origin " + o + " --cow " + s2 + " --out " + d.file("b.view")).exitCode, 0);
+    auto r = runCommand(ctl + " --json merge --origin " + o + " --cow " + s + " --other-cow " + s2);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(readFile(o) == readFile(d.file("a.view")));
+    QCOMPARE(runCommand(ctl + " snapshot read --origin " + o + " --cow " + s2 + " --out " + d.file("b.after")).exitCode, 0);
+    QVERIFY2(readFile(d.file("b.after")) == readFile(d.file("b.view")), "the other snapshot still reads what it read before the merge");
 }
 
 void TestCliMerge::interruptedOrKilledMergeResumes_data() {
