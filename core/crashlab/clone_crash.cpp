@@ -34,16 +34,6 @@ constexpr uint64_t kRegions = 64;
 constexpr uint64_t kSize = kRs * kRegions;
 constexpr uint64_t kSector = 512;
 
-std::vector<std::byte> seededBytes(uint64_t seed, size_t n) {
-    std::vector<std::byte> v(n);
-    std::mt19937_64 rng(seed);
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t x = rng();
-        std::memcpy(v.data() + i, &x, std::min<size_t>(8, n - i));
-    }
-    return v;
-}
-
 // What the workload did, in terms the checker needs. Ops run one at a time, so an op's log
 // entries all lie in [logStart, logEnd).
 struct UserWrite {

@@ -42,6 +42,16 @@ Status CrashImageDevice::write(uint64_t offset, std::span<const std::byte> data,
     return {};
 }
 
+std::vector<std::byte> seededBytes(uint64_t seed, size_t n) {
+    std::vector<std::byte> v(n);
+    std::mt19937_64 rng(seed);
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x = rng();
+        std::memcpy(v.data() + i, &x, std::min<size_t>(8, n - i));
+    }
+    return v;
+}
+
 uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options, const std::function<bool(CrashState&)>& visit) {
     const auto& entries = log.entries();
     const auto& devs = log.devices();

@@ -78,6 +78,10 @@ constexpr uint64_t kCrashSectorSize = 512;
 uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options,
                            const std::function<bool(CrashState&)>& visit);
 
+// Deterministic pseudo-random bytes for scenario data (images, write payloads): the same seed
+// gives the same bytes on every machine, so a reported seed reproduces a violation.
+std::vector<std::byte> seededBytes(uint64_t seed, size_t n);
+
 // The last `count` log entries before `point`, one line each, for violation reports.
 std::string describeLogTail(const WriteLog& log, uint64_t point, size_t count,
                             const std::function<std::string(const LogEntry&)>& annotate = {});

@@ -31,16 +31,6 @@ constexpr uint64_t kOriginChunks = 320;
 constexpr uint64_t kOriginBytes = kOriginChunks * kChunk;
 constexpr uint64_t kCowBytes = (1 + 2 * 257 + 8) * kChunk;
 
-std::vector<std::byte> seededBytes(uint64_t seed, size_t n) {
-    std::vector<std::byte> v(n);
-    std::mt19937_64 rng(seed);
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t x = rng();
-        std::memcpy(v.data() + i, &x, std::min<size_t>(8, n - i));
-    }
-    return v;
-}
-
 template <typename Device>  // a BlockDevice or a Snapshot
 Result<std::vector<std::byte>> readWhole(Device& dev, uint64_t size) {
     std::vector<std::byte> out(size);

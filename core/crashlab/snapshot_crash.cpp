@@ -26,16 +26,6 @@ constexpr uint64_t kChunk = 4096;                 // 256 records per area: the w
 constexpr uint64_t kOriginChunks = 1024;
 constexpr uint64_t kCowBytes = (1 + 5 * 257) * kChunk;
 
-std::vector<std::byte> seededBytes(uint64_t seed, size_t n) {
-    std::vector<std::byte> v(n);
-    std::mt19937_64 rng(seed);
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t x = rng();
-        std::memcpy(v.data() + i, &x, std::min<size_t>(8, n - i));
-    }
-    return v;
-}
-
 }  // namespace
 
 CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
