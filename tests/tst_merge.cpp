@@ -101,21 +101,6 @@ Opened reopen(const std::shared_ptr<BlockDevice>& origin, const std::shared_ptr<
 
 bool sameBytes(const std::vector<std::byte>& a, const std::vector<std::byte>& b) { return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0; }
 
-std::vector<std::byte> kernelStyleStore(uint32_t chunkSectors, uint64_t chunks, const std::vector<cowfmt::Record>& records) {
-    uint64_t cb = uint64_t(chunkSectors) * 512;
-    std::vector<std::byte> img(chunks * cb);
-    storeLe32(img.data(), cowfmt::kMagic);
-    storeLe32(img.data() + 4, 1);
-    storeLe32(img.data() + 8, 1);
-    storeLe32(img.data() + 12, chunkSectors);
-    uint64_t epa = cb / 16;
-    for (size_t i = 0; i < records.size(); ++i) {
-        std::byte* p = img.data() + cowfmt::areaLocation(i / epa, epa) * cb + (i % epa) * 16;
-        storeLe64(p, records[i].oldChunk);
-        storeLe64(p + 8, records[i].newChunk);
-    }
-    return img;
-}
 
 }  // namespace
 

@@ -25,24 +25,6 @@ std::shared_ptr<MemoryDevice> originOf(uint64_t bytes, uint64_t seed) {
     return std::make_shared<MemoryDevice>(patternBytes(seed, 0, bytes), "origin");
 }
 
-// A store laid out by hand exactly as the kernel writes it.
-std::vector<std::byte> kernelStyleStore(uint32_t chunkSectors, uint64_t chunks, const std::vector<cowfmt::Record>& records,
-                                        uint32_t valid = 1) {
-    uint64_t cb = uint64_t(chunkSectors) * 512;
-    std::vector<std::byte> img(chunks * cb);
-    storeLe32(img.data(), cowfmt::kMagic);
-    storeLe32(img.data() + 4, valid);
-    storeLe32(img.data() + 8, 1);
-    storeLe32(img.data() + 12, chunkSectors);
-    uint64_t epa = cb / 16;
-    for (size_t i = 0; i < records.size(); ++i) {
-        uint64_t area = i / epa, idx = i % epa;
-        std::byte* p = img.data() + cowfmt::areaLocation(area, epa) * cb + idx * 16;
-        storeLe64(p, records[i].oldChunk);
-        storeLe64(p + 8, records[i].newChunk);
-    }
-    return img;
-}
 }  // namespace
 
 class TestSnapshot : public QObject {

@@ -1,5 +1,7 @@
 #include "support/test_support.h"
 
+#include "core/util/endian.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +87,24 @@ CommandResult runCommand(const std::string& commandLine) {
 std::string loopsnapctl() {
     const char* p = std::getenv("LOOPSNAPCTL");
     return p ? p : "loopsnapctl";
+}
+
+std::vector<std::byte> kernelStyleStore(uint32_t chunkSectors, uint64_t chunks, const std::vector<cowfmt::Record>& records,
+                                        uint32_t valid) {
+    uint64_t cb = uint64_t(chunkSectors) * 512;
+    std::vector<std::byte> img(chunks * cb);
+    storeLe32(img.data(), cowfmt::kMagic);
+    storeLe32(img.data() + 4, valid);
+    storeLe32(img.data() + 8, 1);
+    storeLe32(img.data() + 12, chunkSectors);
+    uint64_t epa = cb / 16;
+    for (size_t i = 0; i < records.size(); ++i) {
+        uint64_t area = i / epa, idx = i % epa;
+        std::byte* p = img.data() + cowfmt::areaLocation(area, epa) * cb + idx * 16;
+        storeLe64(p, records[i].oldChunk);
+        storeLe64(p + 8, records[i].newChunk);
+    }
+    return img;
 }
 
 }  // namespace loopsnap::test

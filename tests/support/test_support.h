@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/io/block_device.h"
+#include "core/snapshot/cow_format.h"
 
 namespace loopsnap::test {
 
@@ -17,6 +18,11 @@ std::vector<std::byte> patternBytes(uint64_t seed, uint64_t offset, size_t lengt
 void fillPattern(std::span<std::byte> out, uint64_t seed, uint64_t offset);
 
 std::vector<std::byte> readAll(BlockDevice& dev);
+
+// A snapshot store laid out by hand exactly as the kernel writes it: header (valid as given),
+// then `records` in areas of chunkSize/16 records, each area at the kernel's location.
+std::vector<std::byte> kernelStyleStore(uint32_t chunkSectors, uint64_t chunks, const std::vector<cowfmt::Record>& records,
+                                        uint32_t valid = 1);
 
 // A fresh directory under $TMPDIR, removed by the destructor.
 class TempDir {
