@@ -5,7 +5,7 @@
 #include <random>
 #include <thread>
 
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 #include "core/events/event_ring.h"
 #include "core/io/fault_device.h"
 #include "core/io/memory_device.h"

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "core/clone/clone_files.h"
-#include "core/engine/progress.h"
+#include "core/util/progress.h"
 #include "core/posix/file_device.h"
 
 namespace loopsnap::cli {

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "cli.h"
-#include "core/engine/progress.h"
+#include "core/util/progress.h"
 #include "core/snapshot/snapshot_files.h"
 
 namespace loopsnap::cli {

@@ -40,8 +40,8 @@
 
 #include "core/clone/clone_metadata.h"
 #include "core/clone/hydration_scheduler.h"
-#include "core/engine/progress.h"
-#include "core/engine/range_lock.h"
+#include "core/util/progress.h"
+#include "core/concurrency/range_lock.h"
 #include "core/events/listener.h"
 #include "core/io/block_device.h"
 

@@ -28,7 +28,7 @@
 #include <optional>
 #include <thread>
 
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 #include "core/util/result.h"
 
 namespace loopsnap {

@@ -17,7 +17,7 @@
 #include <random>
 
 #include "core/crashlab/crash_test.h"
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 #include "core/io/memory_device.h"
 #include "core/snapshot/cow_format.h"
 #include "core/snapshot/snapshot.h"

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 #include "core/events/listener.h"
 #include "core/io/block_device.h"
 #include "core/snapshot/snapshot.h"

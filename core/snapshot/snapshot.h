@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 #include "core/events/listener.h"
 #include "core/io/block_device.h"
 #include "core/util/result.h"

@@ -7,7 +7,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include "core/engine/range_lock.h"
+#include "core/concurrency/range_lock.h"
 #include "core/snapshot/exception_store.h"
 #include "core/snapshot/snapshot.h"
 

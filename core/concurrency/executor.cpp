@@ -1,4 +1,4 @@
-#include "core/engine/executor.h"
+#include "core/concurrency/executor.h"
 
 #include <chrono>
 

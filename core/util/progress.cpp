@@ -1,4 +1,4 @@
-#include "core/engine/progress.h"
+#include "core/util/progress.h"
 
 #include <cmath>
 #include <cstdio>

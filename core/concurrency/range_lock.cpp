@@ -1,4 +1,4 @@
-#include "core/engine/range_lock.h"
+#include "core/concurrency/range_lock.h"
 
 namespace loopsnap {
 
