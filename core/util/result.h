@@ -29,15 +29,25 @@ enum class ErrorCode {
 
 const char* errorCodeName(ErrorCode code) noexcept;
 
+// What a front end needs to show an error in the user's language: the code, the thing it is
+// about (subject: a path or a device id) and a stable detail value (a short kebab-case word such
+// as "bad-magic", "in-use", "merge-unfinished") that ui/text/ maps to a translated sentence. The
+// English message is for logs and the CLI; it never carries a CLI command line (the CLI adds its
+// own hint from the detail value).
 struct Error {
     ErrorCode code;
     std::string message;
+    std::string subject = {};  // path or device id, "" if none
+    std::string detail = {};   // stable reason, "" if only the code is known
 
     // "Corruption: bad magic 0x12345678 in /x/cow" - for logs and the CLI's stderr line.
     std::string toString() const;
 };
 
 inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error makeError(ErrorCode code, std::string message, std::string subject, std::string detail) {
+    return Error{code, std::move(message), std::move(subject), std::move(detail)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
