@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +10,7 @@
 #include <cstring>
 
 #include "core/clone/clone.h"
+#include "core/export/socket_io.h"
 
 namespace loopsnap {
 
@@ -19,15 +18,7 @@ namespace {
 
 bool sendLine(int fd, const std::string& text) {
     std::string line = text + "\n";
-    const char* p = line.data();
-    size_t n = line.size();
-    while (n) {
-        ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r, n -= size_t(r);
-    }
-    return true;
+    return sendAll(fd, line.data(), line.size());
 }
 
 std::string errorJson(ErrorCode code, const std::string& message) {
@@ -104,26 +95,9 @@ ControlServer::~ControlServer() {
 }
 
 Status ControlServer::listen(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return makeError(ErrorCode::InvalidArgument, "control socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    struct stat st{};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return makeError(ErrorCode::InvalidArgument, path + " exists and is not a socket");
-        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        if (probe >= 0) ::close(probe);
-        if (live) return makeError(ErrorCode::Busy, path + " is in use by another server");
-        ::unlink(path.c_str());
-    }
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
-        auto err = makeError(ErrorCode::IOError, "cannot listen on " + path + ": " + std::strerror(errno));
-        if (fd >= 0) ::close(fd);
-        return err;
-    }
+    auto listening = listenUnixSocket(path, 16);
+    if (!listening.ok()) return listening.error();
+    int fd = *listening;
     listenFd_ = fd;
     path_ = path;
     acceptThread_ = std::thread([this] { acceptLoop(); });
@@ -158,9 +132,8 @@ void ControlServer::stop() {
 
 void ControlServer::acceptLoop() {
     while (!stopping_.load()) {
-        pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakeRead_, POLLIN, 0}};
-        int n = ::poll(fds, 2, 1000);
-        if (stopping_.load() || (n > 0 && (fds[1].revents & POLLIN))) break;
+        AcceptWait w = waitForAccept(listenFd_, wakeRead_, 1000);
+        if (stopping_.load() || w == AcceptWait::Woken) break;
         {
             // Reap finished clients.
             std::vector<std::unique_ptr<Client>> finished;
@@ -175,7 +148,7 @@ void ControlServer::acceptLoop() {
                 }
             }
         }
-        if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
+        if (w != AcceptWait::Ready) continue;
         int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
         timeval tv{1, 0};
