@@ -13,6 +13,7 @@
 
 #include "core/export/nbd_protocol.h"
 #include "core/export/nbd_server.h"
+#include "core/util/errno_map.h"
 #include "core/io/fault_device.h"
 #include "core/io/memory_device.h"
 #include "core/posix/file_device.h"
@@ -551,16 +552,23 @@ void TestNbdServer::oversizedWriteKeepsConnectionInSync() {
 void TestNbdServer::engineErrorsMapToNbdErrors_data() {
     QTest::addColumn<int>("code");
     QTest::addColumn<quint32>("nbdError");
-    QTest::newRow("IOError") << int(ErrorCode::IOError) << kEIO;
-    QTest::newRow("Corruption") << int(ErrorCode::Corruption) << kEIO;
-    QTest::newRow("Invalidated") << int(ErrorCode::Invalidated) << kEIO;
-    QTest::newRow("NoSpace") << int(ErrorCode::NoSpace) << kENOSPC;
-    QTest::newRow("InvalidArgument") << int(ErrorCode::InvalidArgument) << kEINVAL;
+    QTest::addColumn<int>("posixErrno");  // core/util/errno_map.h, which FUSE returns too
+    QTest::newRow("IOError") << int(ErrorCode::IOError) << kEIO << EIO;
+    QTest::newRow("Corruption") << int(ErrorCode::Corruption) << kEIO << EIO;
+    QTest::newRow("Invalidated") << int(ErrorCode::Invalidated) << kEIO << EIO;
+    QTest::newRow("Busy") << int(ErrorCode::Busy) << kEIO << EIO;
+    QTest::newRow("NotFound") << int(ErrorCode::NotFound) << kEIO << EIO;
+    QTest::newRow("NoSpace") << int(ErrorCode::NoSpace) << kENOSPC << ENOSPC;
+    QTest::newRow("InvalidArgument") << int(ErrorCode::InvalidArgument) << kEINVAL << EINVAL;
+    QTest::newRow("Unsupported") << int(ErrorCode::Unsupported) << kENOTSUP << EOPNOTSUPP;
+    QTest::newRow("Aborted") << int(ErrorCode::Aborted) << kESHUTDOWN << ESHUTDOWN;
 }
 
 void TestNbdServer::engineErrorsMapToNbdErrors() {
     QFETCH(int, code);
     QFETCH(quint32, nbdError);
+    QFETCH(int, posixErrno);
+    QCOMPARE(errnoFor(ErrorCode(code)), posixErrno);
     QCOMPARE(nbdErrorFor(ErrorCode(code)), nbdError);
 }
 

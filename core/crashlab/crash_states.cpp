@@ -100,6 +100,9 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                 if (w.device == d && w.kind != LogEntry::Kind::Flush && !(w.kind == LogEntry::Kind::Write && w.fua)) unstable.push_back(i);
             }
         std::sort(unstable.begin(), unstable.end());
+        std::vector<uint64_t> fuaOrder;  // every device's FUA writes since its last covering flush
+        for (const auto& list : fuaSinceCover) fuaOrder.insert(fuaOrder.end(), list.begin(), list.end());
+        std::sort(fuaOrder.begin(), fuaOrder.end());
         std::vector<std::vector<bool>> subsets;
         size_t u = unstable.size();
         if (u <= options.exhaustiveUpTo) {
@@ -125,9 +128,6 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
             std::shared_ptr<std::deque<LogEntry>> pieces;
             // Walk the kept unflushed writes and the durable FUA writes in log order: a FUA write
             // newer than a kept write to the same bytes is re-applied over it.
-            std::vector<uint64_t> fuaOrder;
-            for (const auto& list : fuaSinceCover) fuaOrder.insert(fuaOrder.end(), list.begin(), list.end());
-            std::sort(fuaOrder.begin(), fuaOrder.end());
             size_t nextFua = 0;
             auto reapplyFuaBefore = [&](uint64_t index) {
                 for (; nextFua < fuaOrder.size() && fuaOrder[nextFua] < index; ++nextFua) {

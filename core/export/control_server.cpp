@@ -11,6 +11,7 @@
 
 #include "core/clone/clone.h"
 #include "core/export/socket_io.h"
+#include "core/export/status_json.h"
 
 namespace loopsnap {
 
@@ -32,28 +33,6 @@ size_t skipWs(const std::string& s, size_t i) {
 }
 
 }  // namespace
-
-std::string jsonEscape(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += char(c);
-                }
-        }
-    }
-    return out;
-}
 
 std::string controlCommandOf(const std::string& line) {
     // Deliberately small: a flat object whose "cmd" member is a plain string.
@@ -217,51 +196,38 @@ std::string ControlServer::handleLine(const std::string& line, bool* startStream
 
 std::string ControlServer::statusJson() const {
     auto stats = nbd_.exports();
-    std::string out = "{\"ok\":true,\"exports\":[";
-    bool first = true;
+    std::string list;
     for (const auto& ce : exports_) {
         const NbdExportStats* s = nullptr;
         for (const auto& st : stats)
             if (st.name == ce.name) s = &st;
-        if (!first) out += ",";
-        first = false;
         const ServedDevice& d = ce.served;
-        out += "{\"name\":\"" + jsonEscape(ce.name) + "\",\"spec\":\"" + jsonEscape(d.spec) + "\",\"kind\":\"" +
-               deviceSpecKindName(d.kind) + "\",\"size\":" + std::to_string(d.device ? d.device->size() : 0) +
-               ",\"read_only\":" + (d.readOnly ? "true" : "false");
+        JsonObjectWriter e;
+        e.add("name", ce.name)
+            .add("spec", d.spec)
+            .add("kind", deviceSpecKindName(d.kind))
+            .add("size", d.device ? d.device->size() : uint64_t(0))
+            .add("read_only", d.readOnly);
         if (s) {
-            out += ",\"connections\":" + std::to_string(s->activeConnections) +
-                   ",\"total_connections\":" + std::to_string(s->totalConnections) +
-                   ",\"bytes_read\":" + std::to_string(s->bytesRead) +
-                   ",\"bytes_written\":" + std::to_string(s->bytesWritten) +
-                   ",\"flushes\":" + std::to_string(s->flushes) + ",\"errors\":" + std::to_string(s->errors);
+            e.add("connections", s->activeConnections)
+                .add("total_connections", s->totalConnections)
+                .add("bytes_read", s->bytesRead)
+                .add("bytes_written", s->bytesWritten)
+                .add("flushes", s->flushes)
+                .add("errors", s->errors);
         }
-        if (d.clone) {
-            CloneStatus cs = d.clone->status();
-            out += ",\"clone\":{\"status\":\"" + jsonEscape(cs.kernelLine()) +
-                   "\",\"hydrated_regions\":" + std::to_string(cs.hydratedRegions) +
-                   ",\"total_regions\":" + std::to_string(cs.totalRegions) +
-                   ",\"hydrating_regions\":" + std::to_string(cs.hydratingRegions) +
-                   ",\"region_sectors\":" + std::to_string(cs.regionSectors) + "}";
-        }
-        out += ",\"snapshots\":[";
-        bool firstSnap = true;
+        if (d.clone) e.addRaw("clone", cloneStatusJson(d.clone->status()));
+        std::string snaps;
         for (const auto& snap : d.relatedSnapshots()) {
-            SnapshotStatus st = snap->status();
-            if (!firstSnap) out += ",";
-            firstSnap = false;
-            out += "{\"name\":\"" + jsonEscape(snap->name()) + "\",\"status\":\"" + jsonEscape(st.kernelStatusLine()) +
-                   "\",\"state\":\"" + snapshotStateName(st.state) +
-                   "\",\"allocated_sectors\":" + std::to_string(st.allocatedSectors) +
-                   ",\"total_sectors\":" + std::to_string(st.totalSectors) +
-                   ",\"metadata_sectors\":" + std::to_string(st.metadataSectors) +
-                   ",\"chunk_sectors\":" + std::to_string(st.chunkSectors) +
-                   ",\"exceptions\":" + std::to_string(st.exceptions) + "}";
+            JsonObjectWriter sw;
+            sw.add("name", snap->name());
+            addSnapshotStatus(sw, snap->status());
+            snaps += (snaps.empty() ? "" : ",") + sw.str();
         }
-        out += "]}";
+        e.addRaw("snapshots", "[" + snaps + "]");
+        list += (list.empty() ? "" : ",") + e.str();
     }
-    out += "]}";
-    return out;
+    return JsonObjectWriter().add("ok", true).addRaw("exports", "[" + list + "]").str();
 }
 
 void ControlServer::pumpLoop() {

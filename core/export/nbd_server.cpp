@@ -17,6 +17,7 @@
 #include "core/export/nbd_protocol.h"
 #include "core/export/socket_io.h"
 #include "core/util/endian.h"
+#include "core/util/errno_map.h"
 
 namespace loopsnap {
 
@@ -36,18 +37,17 @@ constexpr int kListenBacklog = 256;
 }  // namespace
 
 uint32_t nbdErrorFor(ErrorCode code) noexcept {
-    switch (code) {
-        case ErrorCode::NoSpace: return kENOSPC;
-        case ErrorCode::InvalidArgument: return kEINVAL;
-        case ErrorCode::Unsupported: return kENOTSUP;
-        case ErrorCode::Aborted: return kESHUTDOWN;
-        case ErrorCode::Busy:
-        case ErrorCode::NotFound:
-        case ErrorCode::Corruption:
-        case ErrorCode::IOError:
-        case ErrorCode::Invalidated: return kEIO;
+    // The NBD protocol fixes its own error values (they equal Linux's); translate the one errno map.
+    switch (errnoFor(code)) {
+        case EPERM: return kEPERM;
+        case ENOMEM: return kENOMEM;
+        case EINVAL: return kEINVAL;
+        case ENOSPC: return kENOSPC;
+        case EOVERFLOW: return kEOVERFLOW;
+        case EOPNOTSUPP: return kENOTSUP;
+        case ESHUTDOWN: return kESHUTDOWN;
+        default: return kEIO;
     }
-    return kEIO;
 }
 
 struct NbdServer::ExportEntry {

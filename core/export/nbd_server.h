@@ -12,7 +12,8 @@
 //   discard followed by flush(). NBD_CMD_FLUSH is BlockDevice::flush() on the served device.
 //   Because BlockDevice::flush() covers every write completed before it on the device, whatever
 //   connection it came from, CAN_MULTI_CONN is advertised.
-// - Errors: engine ErrorCode -> NBD error (IOError/Corruption/Invalidated -> EIO, NoSpace ->
+// - Errors: engine ErrorCode -> errno (core/util/errno_map.h, shared with FUSE) -> NBD error
+//   (IOError/Corruption/Invalidated -> EIO, NoSpace ->
 //   ENOSPC, InvalidArgument -> EINVAL, read-only export -> EPERM). A request outside the export
 //   gets EINVAL (read, trim) or ENOSPC (write, write_zeroes), as the protocol asks; a request
 //   longer than maxRequestBytes gets EINVAL (a too-long WRITE's payload is read and discarded so
