@@ -370,11 +370,13 @@ Status Clone::discard(uint64_t offset, uint64_t length) {
     uint64_t first = (offset + rs - 1) / rs;
     uint64_t last = end / rs;  // exclusive
     if (first >= last) return {};
-    UserIoScope scope(*this);
-    auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
-    if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
-    markHydrated(first, last - first);
-    publish(EventKind::RegionsDiscarded, first, last - first);
+    {
+        UserIoScope scope(*this);
+        auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
+        if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
+        markHydrated(first, last - first);
+    }
+    publish(EventKind::RegionsDiscarded, first, last - first);  // no clone lock held
     return {};
 }
 
