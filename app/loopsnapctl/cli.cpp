@@ -83,6 +83,9 @@ void printJson(const QJsonObject& object) {
     std::fflush(stdout);
 }
 void printJsonLine(const QJsonObject& object) { printJson(object); }
+QJsonObject jsonObjectOf(const std::string& json) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
+}
 void printText(const QString& text) {
     std::printf("%s\n", qPrintable(text));
     std::fflush(stdout);

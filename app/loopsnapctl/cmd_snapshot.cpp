@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli.h"
+#include "core/export/status_json.h"
 #include "core/posix/file_device.h"
 #include "core/snapshot/snapshot_files.h"
 #include "core/util/size.h"
@@ -14,15 +15,7 @@
 namespace loopsnap::cli {
 namespace {
 
-QJsonObject statusJson(const SnapshotStatus& s) {
-    return QJsonObject{{"status", q(s.kernelStatusLine())},
-                       {"state", snapshotStateName(s.state)},
-                       {"allocated_sectors", qint64(s.allocatedSectors)},
-                       {"total_sectors", qint64(s.totalSectors)},
-                       {"metadata_sectors", qint64(s.metadataSectors)},
-                       {"chunk_sectors", qint64(s.chunkSectors)},
-                       {"exceptions", qint64(s.exceptions)}};
-}
+QJsonObject statusJson(const SnapshotStatus& s) { return jsonObjectOf(snapshotStatusJson(s)); }
 
 Result<std::vector<std::byte>> readInputFile(const QString& path) {
     QFile f(path);
