@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 
+#include <csignal>
 #include <filesystem>
 
 #include "core/posix/file_device.h"
@@ -40,6 +41,7 @@ private slots:
     void hydrateInterruptAndResumeFromNbd();
     void progressBarOnTerminal();
     void crashtestClone();
+    void crashtestCancelledBySigint();
 };
 
 void TestCloneCli::roundTrip() {
@@ -278,7 +280,21 @@ void TestCloneCli::crashtestClone() {
     // The fixed commit order survives every crash state: exit 0 and the contract's JSON fields.
     auto ok = runCommand(ctl() + " --json crashtest clone --seed 3 --samples 8");
     QCOMPARE(ok.exitCode, 0);
-    QJsonObject j = parseJson(ok.out);
+    // Progress lines first (at least the one at the end), then the result.
+    QStringList out = lines(ok.out);
+    QVERIFY(out.size() >= 2);
+    QJsonObject j = parseJson(out.last().toStdString());
+    qint64 lastChecked = -1;
+    for (int i = 0; i + 1 < out.size(); ++i) {
+        QJsonObject p = parseJson(out[i].toStdString());
+        QCOMPARE(p["event"].toString(), QString("progress"));
+        for (const char* key : {"states_checked", "crash_points_done", "crash_points_total"}) QVERIFY2(p.contains(key), key);
+        QVERIFY(p["states_checked"].toInteger() >= lastChecked);  // never goes back
+        lastChecked = p["states_checked"].toInteger();
+        QCOMPARE(p["crash_points_total"].toInteger(), j["crash_points"].toInteger());
+    }
+    QCOMPARE(lastChecked, j["states_checked"].toInteger());  // the final line is the whole sweep
+    QCOMPARE(j["cancelled"].toBool(), false);
     for (const char* key : {"kind", "seed", "legacy", "states_checked", "crash_points", "log_entries", "violation", "seconds", "workload"})
         QVERIFY2(j.contains(key), key);
     QCOMPARE(j["kind"].toString(), QString("clone"));
@@ -293,13 +309,15 @@ void TestCloneCli::crashtestClone() {
     // invariant, the crash point and a trace naming the lost destination write.
     auto legacy = runCommand(ctl() + " --json crashtest clone --seed 3 --legacy");
     QCOMPARE(legacy.exitCode, 3);
-    j = parseJson(legacy.out);
+    j = parseJson(lines(legacy.out).last().toStdString());
     QCOMPARE(j["violation"].toBool(), true);
     QCOMPARE(j["legacy"].toBool(), true);
     QCOMPARE(j["invariant"].toString(), QString("hydrated-region-garbage"));
     QVERIFY(j["crash_point"].toInteger() > 0);
     QVERIFY(j["detail"].toString().contains("marked hydrated"));
     QVERIFY(j["trace"].toString().contains("LOST"));
+    QVERIFY(j.contains("garbage_region"));  // the structured form of the detail
+    QVERIFY(j["detail"].toString().contains(QString("region %1 ").arg(j["garbage_region"].toInteger())));
     QVERIFY(legacy.err.find("--legacy") != std::string::npos);  // the note says it is on purpose
 
     // Text output: the same verdicts in words.
@@ -311,6 +329,39 @@ void TestCloneCli::crashtestClone() {
     QCOMPARE(text.exitCode, 3);
     QVERIFY2(text.out.find("VIOLATION of hydrated-region-garbage") != std::string::npos, text.out.c_str());
     QCOMPARE(runCommand(ctl() + " crashtest clone --exhaustive 17").exitCode, 2);
+}
+
+// SIGINT stops a crash test between states: a report that says cancelled, exit 1.
+void TestCloneCli::crashtestCancelledBySigint() {
+    QProcess p;
+    p.setProgram(QString::fromStdString(ctl()));
+    p.setArguments({"--json", "crashtest", "snapshot", "--seed", "1", "--samples", "400"});
+    p.start();
+    QVERIFY(p.waitForStarted(5000));
+    // Wait for a progress line with states checked, then interrupt.
+    QByteArray seen;
+    auto checking = [&] {
+        for (const QString& l : QString::fromUtf8(seen).split('\n', Qt::SkipEmptyParts)) {
+            QJsonObject o = parseJson(l.toStdString());
+            if (o["event"].toString() == "progress" && o["states_checked"].toInteger() > 0) return true;
+        }
+        return false;
+    };
+    QDeadlineTimer deadline(60000);
+    while (!deadline.hasExpired() && !checking()) {
+        p.waitForReadyRead(100);
+        seen += p.readAllStandardOutput();
+    }
+    QVERIFY(checking());
+    ::kill(pid_t(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QStringList out = QString::fromUtf8(seen + p.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
+    QJsonObject j = parseJson(out.last().toStdString());
+    QCOMPARE(j["cancelled"].toBool(), true);
+    QCOMPARE(j["violation"].toBool(), false);
+    QVERIFY(j["states_checked"].toInteger() > 0);
+    QVERIFY(j["states_checked"].toInteger() < 100000);  // the full sweep with 400 samples is far larger
 }
 
 QTEST_GUILESS_MAIN(TestCloneCli)

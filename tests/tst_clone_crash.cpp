@@ -12,6 +12,9 @@
 // sector subsets, bit flips) loads either the previous or the new state, never anything else.
 #include <QtTest>
 
+#include <atomic>
+#include <thread>
+
 #include <cstdlib>
 
 #include "clone_test_rig.h"
@@ -47,6 +50,8 @@ private slots:
     void crashStates();
     void tornMetadataCommit_data();
     void tornMetadataCommit();
+    void progressCountsEveryState();
+    void cancelStopsBetweenStates();
 };
 
 void TestCloneCrash::crashStates_data() {
@@ -98,6 +103,9 @@ void TestCloneCrash::crashStates() {
         QVERIFY2(r.trace.find("metadata slot write") != std::string::npos, r.trace.c_str());
         QVERIFY2(r.trace.find("LOST") != std::string::npos, r.trace.c_str());
         QVERIFY(r.crashPoint > 0 && r.crashPoint <= r.logEntries);
+        QVERIFY(r.cloneGarbageRegion.has_value());  // the structured form of the detail
+        QVERIFY(*r.cloneGarbageRegion < 64);
+        QVERIFY(r.detail.find("region " + std::to_string(*r.cloneGarbageRegion) + " ") != std::string::npos);
     } else {
         QVERIFY2(!r.violation, qPrintable(QString::fromStdString(r.invariant + ": " + r.detail + "\n" + r.trace)));
         QVERIFY(r.logEntries > 200);
@@ -184,6 +192,45 @@ void TestCloneCrash::tornMetadataCommit() {
             QVERIFY(loaded.value()->committed() == before);
         }
     }
+}
+
+// The progress sink sees every state and crash point the report counts.
+void TestCloneCrash::progressCountsEveryState() {
+    CrashSweepProgress progress;
+    CrashTestOptions o;
+    o.seed = 2;
+    o.samples = 4;
+    o.progress = &progress;
+    CrashTestReport r = runCloneCrashTest(o);
+    QVERIFY(!r.violation && !r.cancelled);
+    QCOMPARE(progress.statesChecked.load(), r.statesChecked);
+    QCOMPARE(progress.crashPointsTotal.load(), r.crashPoints);
+    QCOMPARE(progress.crashPointsDone.load(), r.crashPoints);
+}
+
+// A cancel flag set while the sweep runs stops it between states with a report that says so.
+void TestCloneCrash::cancelStopsBetweenStates() {
+    CrashSweepProgress progress;
+    std::atomic<bool> cancel{false};
+    CrashTestOptions o;
+    o.seed = 2;
+    o.progress = &progress;
+    o.cancel = &cancel;
+    std::thread canceller([&] {
+        while (progress.statesChecked.load() < 200) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        cancel.store(true);
+    });
+    CrashTestReport r = runCloneCrashTest(o);
+    canceller.join();
+    QVERIFY(r.cancelled);
+    QVERIFY(!r.violation);
+    QVERIFY(r.statesChecked >= 200);
+    QCOMPARE(progress.statesChecked.load(), r.statesChecked);
+    QVERIFY(progress.crashPointsDone.load() < r.crashPoints);
+    // A flag already set: nothing is checked.
+    CrashTestReport none = runCloneCrashTest(o);
+    QVERIFY(none.cancelled);
+    QCOMPARE(none.statesChecked, uint64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestCloneCrash)

@@ -2,6 +2,16 @@
 // every command, FUA reaching the device, error mapping, and hostile or vanishing clients.
 #include <QtTest>
 
+#include <condition_variable>
+
+#include <set>
+
+#include <map>
+
+#include <random>
+
+#include <numeric>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,6 +26,7 @@
 #include "core/util/errno_map.h"
 #include "core/io/fault_device.h"
 #include "core/io/memory_device.h"
+#include "core/io/volatile_cache_device.h"
 #include "core/posix/file_device.h"
 #include "support/test_support.h"
 
@@ -242,6 +253,44 @@ private:
 
 constexpr uint64_t kDiskSize = 4 << 20;
 
+// Reads at or beyond `gateOffset` wait until the gate opens (open() or, with openOnWrite, the
+// first write), at most 5 s (then EIO), so a server that runs one request at a time cannot
+// answer a gated read before the request behind it.
+class GateDevice final : public BlockDevice {
+public:
+    GateDevice(uint64_t size, uint64_t gateOffset, bool openOnWrite)
+        : inner_(std::make_shared<MemoryDevice>(size)), gate_(gateOffset), openOnWrite_(openOnWrite) {}
+    uint64_t size() const override { return inner_->size(); }
+    Status read(uint64_t o, std::span<std::byte> out) override {
+        if (o >= gate_) {
+            std::unique_lock l(m_);
+            if (!cv_.wait_for(l, std::chrono::seconds(5), [&] { return open_; }))
+                return makeError(ErrorCode::IOError, "gate never opened");
+        }
+        return inner_->read(o, out);
+    }
+    Status write(uint64_t o, std::span<const std::byte> d, WriteFlags f) override {
+        auto st = inner_->write(o, d, f);
+        if (openOnWrite_) open();
+        return st;
+    }
+    Status flush() override { return inner_->flush(); }
+    std::string describe() const override { return "gate"; }
+    void open() {
+        std::lock_guard l(m_);
+        open_ = true;
+        cv_.notify_all();
+    }
+
+private:
+    std::shared_ptr<MemoryDevice> inner_;
+    const uint64_t gate_;
+    const bool openOnWrite_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool open_ = false;
+};
+
 }  // namespace
 
 class TestNbdServer : public QObject {
@@ -277,6 +326,10 @@ private slots:
     void silentHandshakeTimesOut();
     void oldestNegotiatingConnectionIsEvicted();
     void transmissionLimitRefusesGoWithPolicy();
+    void repliesComeInAnyOrder();
+    void requestsInFlightAreBounded();
+    void flushCoversEveryAcknowledgedWrite_data();
+    void flushCoversEveryAcknowledgedWrite();
 
 private:
     std::unique_ptr<TempDir> dir_;
@@ -836,6 +889,118 @@ void TestNbdServer::transmissionLimitRefusesGoWithPolicy() {
     QTRY_COMPARE_WITH_TIMEOUT(server.activeConnections(), uint64_t(0), 5000);
     Client third;  // the slot is free again
     QVERIFY(third.connectUnix(path) && third.handshake() && third.go("disk"));
+}
+
+// Issue #17: a connection keeps several requests in flight and replies as each finishes. A read
+// that waits for a later write is answered after that write: impossible one request at a time.
+void TestNbdServer::repliesComeInAnyOrder() {
+    auto gate = std::make_shared<GateDevice>(1 << 20, 512 << 10, true);
+    NbdServer server;
+    LS_QVERIFY_OK(server.addExport({"gate", gate, false, ""}));
+    const std::string path = dir_->file("gate.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    Client c;
+    QVERIFY(c.connectUnix(path) && c.handshake() && c.go("gate"));
+    QVERIFY(c.sendRequest(kCmdRead, 0, 512 << 10, 4096));  // cookie 1: waits for the write
+    auto data = patternBytes(61, 0, 4096);
+    QVERIFY(c.sendRequest(kCmdWrite, 0, 0, 4096, data.data(), data.size()));  // cookie 2
+    Client::Reply first, second;
+    QVERIFY(c.readReply(first));
+    QCOMPARE(first.cookie, uint64_t(2));
+    QCOMPARE(first.error, 0u);
+    QVERIFY(c.readReply(second, 4096));
+    QCOMPARE(second.cookie, uint64_t(1));
+    QCOMPARE(second.error, 0u);
+    QVERIFY(server.exports().front().peakRequestsInFlight >= 2);
+}
+
+void TestNbdServer::requestsInFlightAreBounded() {
+    auto gate = std::make_shared<GateDevice>(1 << 20, 0, false);
+    NbdServerOptions o;
+    o.maxRequestsInFlight = 3;
+    o.requestThreads = 3;
+    NbdServer server(o);
+    LS_QVERIFY_OK(server.addExport({"gate", gate, false, ""}));
+    const std::string path = dir_->file("bounded.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    Client c;
+    QVERIFY(c.connectUnix(path) && c.handshake() && c.go("gate"));
+    constexpr int kReads = 8;
+    for (int i = 0; i < kReads; ++i) QVERIFY(c.sendRequest(kCmdRead, 0, uint64_t(i) * 4096, 4096));
+    QTRY_COMPARE_WITH_TIMEOUT(server.exports().front().peakRequestsInFlight, uint64_t(3), 3000);
+    QTest::qWait(100);  // nothing more is taken in while the three wait
+    QCOMPARE(server.exports().front().peakRequestsInFlight, uint64_t(3));
+    gate->open();
+    std::set<uint64_t> cookies;
+    for (int i = 0; i < kReads; ++i) {
+        Client::Reply r;
+        QVERIFY(c.readReply(r, 4096));
+        QCOMPARE(r.error, 0u);
+        cookies.insert(r.cookie);
+    }
+    QCOMPARE(cookies.size(), size_t(kReads));
+    QCOMPARE(server.exports().front().peakRequestsInFlight, uint64_t(3));
+}
+
+void TestNbdServer::flushCoversEveryAcknowledgedWrite_data() {
+    QTest::addColumn<quint64>("seed");
+    for (quint64 seed = 1; seed <= 4; ++seed) QTest::newRow(qPrintable(QString("seed%1").arg(seed))) << seed;
+}
+
+// Crash-lab style: a pipelining client writes, waits for the replies, sends FLUSH and more writes
+// right behind it; after the FLUSH reply a power loss (a volatile cache dropping a random subset)
+// keeps every write acknowledged before the FLUSH was sent.
+void TestNbdServer::flushCoversEveryAcknowledgedWrite() {
+    QFETCH(quint64, seed);
+    constexpr uint64_t kSize = 1 << 20, kBlock = 4096, kBlocks = kSize / kBlock;
+    auto stable = std::make_shared<MemoryDevice>(kSize);
+    auto cache = std::make_shared<VolatileCacheDevice>(stable);
+    NbdServer server;
+    LS_QVERIFY_OK(server.addExport({"cache", cache, false, ""}));
+    const std::string path = dir_->file("cache.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    Client c;
+    QVERIFY(c.connectUnix(path) && c.handshake() && c.go("cache"));
+    std::mt19937_64 rng(seed);
+    std::vector<uint64_t> blocks(kBlocks);
+    std::iota(blocks.begin(), blocks.end(), 0);
+    // Writes in flight together go to distinct blocks (overlapping ones have no defined order).
+    auto burst = [&](size_t n, uint64_t patBase, std::map<uint64_t, uint64_t>& into) {
+        std::shuffle(blocks.begin(), blocks.end(), rng);
+        for (size_t i = 0; i < n; ++i) {
+            auto data = patternBytes(patBase + i, 0, kBlock);
+            if (!c.sendRequest(kCmdWrite, 0, blocks[i] * kBlock, uint32_t(kBlock), data.data(), data.size())) return false;
+            into[blocks[i]] = patBase + i;
+        }
+        return true;
+    };
+    std::map<uint64_t, uint64_t> acked, behind;  // block -> pattern
+    QVERIFY(burst(32, seed * 10000, acked));
+    for (int i = 0; i < 32; ++i) {
+        Client::Reply r;
+        QVERIFY(c.readReply(r));
+        QCOMPARE(r.error, 0u);
+    }
+    // FLUSH, with more writes right behind it that the flush need not cover.
+    QVERIFY(c.sendRequest(kCmdFlush, 0, 0, 0));
+    const uint64_t flushCookie = 33;
+    QVERIFY(burst(12, seed * 10000 + 5000, behind));
+    bool flushed = false;
+    for (int i = 0; i < 13; ++i) {
+        Client::Reply r;
+        QVERIFY(c.readReply(r));
+        QCOMPARE(r.error, 0u);
+        flushed |= r.cookie == flushCookie;
+    }
+    QVERIFY(flushed);
+    LS_QVERIFY_OK(cache->crash(VolatileCacheDevice::CrashMode::RandomSubset, seed));
+    std::vector<std::byte> got(kBlock);
+    for (auto [block, pat] : acked) {
+        LS_QVERIFY_OK(stable->read(block * kBlock, got));
+        bool ok = got == patternBytes(pat, 0, kBlock) ||
+                  (behind.count(block) && got == patternBytes(behind[block], 0, kBlock));
+        QVERIFY2(ok, qPrintable(QString("block %1, acknowledged before the FLUSH, was lost").arg(block)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestNbdServer)

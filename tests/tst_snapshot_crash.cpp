@@ -63,6 +63,18 @@ void TestSnapshotCrash::legacyOrderingLeaksAndIsCaught() {
     QVERIFY2(r.violation, "the checker must find the space leak of completion-order commits");
     QCOMPARE(QString::fromStdString(r.invariant), QString("no-leaked-chunk"));
     QVERIFY(r.trace.find("metadata area") != std::string::npos);  // the trace shows the area write
+    // The structured form: the leaked chunks and the store's geometry (the crash-lab view).
+    QVERIFY(r.snapshotLeak.has_value());
+    const CrashStoreGeometry& g = r.snapshotLeak->store;
+    QCOMPARE(g.chunkBytes, uint64_t(4096));
+    QCOMPARE(g.cowChunks, uint64_t(1 + 5 * 257));
+    QCOMPARE(g.metadataChunks, (std::vector<uint64_t>{0, 1, 258, 515, 772, 1029}));
+    QVERIFY(!r.snapshotLeak->leakedChunks.empty());
+    for (uint64_t c : r.snapshotLeak->leakedChunks) {
+        QVERIFY(c < g.nextFree);
+        QVERIFY(!std::binary_search(g.metadataChunks.begin(), g.metadataChunks.end(), c));
+    }
+    QVERIFY(r.detail.find("COW chunk " + std::to_string(r.snapshotLeak->leakedChunks.front())) != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestSnapshotCrash)

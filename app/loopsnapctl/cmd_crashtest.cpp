@@ -1,10 +1,32 @@
 // crashtest snapshot|clone|merge [--seed S] [--ops N] [--legacy] [--samples N] [--exhaustive N]
+// --json: {"event":"progress","states_checked","crash_points_done","crash_points_total"} lines
+// (every 250 ms and at the end), then the result. SIGINT/SIGTERM cancel between states.
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include "cli.h"
 #include "core/crashlab/crash_test.h"
 
 namespace loopsnap::cli {
+namespace {
+
+QJsonObject progressJson(const CrashSweepProgress& p) {
+    return QJsonObject{{"event", "progress"},
+                       {"states_checked", qint64(p.statesChecked.load())},
+                       {"crash_points_done", qint64(p.crashPointsDone.load())},
+                       {"crash_points_total", qint64(p.crashPointsTotal.load())}};
+}
+
+QJsonArray numbers(const std::vector<uint64_t>& v) {
+    QJsonArray a;
+    for (uint64_t x : v) a.append(qint64(x));
+    return a;
+}
+
+}  // namespace
 
 int runCrashtest(Context& ctx, const QStringList& args) {
     QString kind = args.value(1);
@@ -26,23 +48,60 @@ int runCrashtest(Context& ctx, const QStringList& args) {
     o.samples = unsigned(samples);
     o.exhaustiveUpTo = unsigned(exhaustive);
     o.legacy = p.isSet("legacy");
-    CrashTestReport r;
-    if (kind == "snapshot") r = runSnapshotCrashTest(o);
-    else if (kind == "clone") r = runCloneCrashTest(o);
-    else if (kind == "merge") r = runMergeCrashTest(o);
+    CrashTestReport (*run)(const CrashTestOptions&) = nullptr;
+    if (kind == "snapshot") run = runSnapshotCrashTest;
+    else if (kind == "clone") run = runCloneCrashTest;
+    else if (kind == "merge") run = runMergeCrashTest;
     else return usageError("unknown crashtest kind '" + kind + "' (snapshot, clone, merge)");
+    CrashSweepProgress progress;
+    o.progress = &progress;
+    o.cancel = &installStopSignals();  // SIGINT/SIGTERM stop between states with a report
+    CrashTestReport r;
+    {
+        // With --json, a progress line every 250 ms and one when the sweep ends.
+        std::mutex m;
+        std::condition_variable cv;
+        bool finished = false;
+        std::thread reporter;
+        if (ctx.json)
+            reporter = std::thread([&] {
+                std::unique_lock lock(m);
+                for (bool last = false; !last;) {
+                    last = cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return finished; });
+                    printJsonLine(progressJson(progress));
+                }
+            });
+        r = run(o);
+        {
+            std::lock_guard lock(m);
+            finished = true;
+        }
+        cv.notify_all();
+        if (reporter.joinable()) reporter.join();
+    }
     if (o.legacy) printNote("NOTE: --legacy runs the pre-fix ordering on purpose; a violation is the expected outcome.");
     if (ctx.json) {
         QJsonObject j{{"kind", kind}, {"seed", qint64(o.seed)}, {"legacy", o.legacy}, {"states_checked", qint64(r.statesChecked)},
                       {"crash_points", qint64(r.crashPoints)}, {"log_entries", qint64(r.logEntries)}, {"violation", r.violation},
-                      {"seconds", r.seconds}, {"workload", q(r.workload)}};
+                      {"seconds", r.seconds}, {"workload", q(r.workload)}, {"cancelled", r.cancelled}};
         if (r.violation) {
             j["invariant"] = q(r.invariant);
             j["detail"] = q(r.detail);
             j["crash_point"] = qint64(r.crashPoint);
             j["trace"] = q(r.trace);
         }
+        if (r.snapshotLeak) {
+            const CrashStoreGeometry& g = r.snapshotLeak->store;
+            j["leaked_chunks"] = numbers(r.snapshotLeak->leakedChunks);
+            j["store"] = QJsonObject{{"chunk_bytes", qint64(g.chunkBytes)}, {"cow_chunks", qint64(g.cowChunks)},
+                                     {"metadata_chunks", numbers(g.metadataChunks)}, {"next_free", qint64(g.nextFree)}};
+        }
+        if (r.cloneGarbageRegion) j["garbage_region"] = qint64(*r.cloneGarbageRegion);
         printJson(j);
+    } else if (r.cancelled) {
+        printText(QString("crashtest %1: %2").arg(kind, q(r.workload)));
+        printText(QString("cancelled after %1 crash states (%2 of %3 crash points), no violation up to then")
+                      .arg(r.statesChecked).arg(progress.crashPointsDone.load()).arg(r.crashPoints));
     } else {
         printText(QString("crashtest %1: %2").arg(kind, q(r.workload)));
         if (r.violation)
@@ -58,7 +117,8 @@ int runCrashtest(Context& ctx, const QStringList& args) {
             printText("no violation");
         }
     }
-    return r.violation ? kViolation : kOk;
+    if (r.violation) return kViolation;
+    return r.cancelled ? kFailed : kOk;
 }
 
 }  // namespace loopsnap::cli

@@ -343,8 +343,8 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
     };
 
     Checker checker(w, source);
-    CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride, opt.tornWrites};
-    report.statesChecked = forEachCrashState(*log, cso, [&](CrashState& st) {
+    CrashStateOptions cso = crashStateOptionsFor(opt, opt.tornWrites);
+    CrashSweepResult sweep = sweepCrashStates(*log, cso, [&](CrashState& st) {
         auto v = checker.check(st.devices[destIx], st.devices[metaIx], st.point);
         if (!v) return true;
         // Shrink the surviving unflushed writes to a minimal set that still breaks the same
@@ -377,6 +377,7 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
         report.violation = true;
         report.invariant = v->invariant;
         report.detail = v->detail;
+        if (v->invariant == "hydrated-region-garbage") report.cloneGarbageRegion = v->region;
         report.crashPoint = st.point;
         // Per device, the writes below covered[d] were made durable by a flush before the crash.
         std::vector<uint64_t> covered(log->devices().size(), 0);
@@ -424,6 +425,8 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
         report.trace += "last entries before the crash:\n" + describeLogTail(*log, st.point, 10, annotate);
         return false;
     });
+    report.statesChecked = sweep.visited;
+    report.cancelled = sweep.cancelled;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }

@@ -53,6 +53,11 @@ std::vector<std::byte> seededBytes(uint64_t seed, size_t n) {
 }
 
 uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options, const std::function<bool(CrashState&)>& visit) {
+    return sweepCrashStates(log, options, visit).visited;
+}
+
+CrashSweepResult sweepCrashStates(const WriteLog& log, const CrashStateOptions& options,
+                                  const std::function<bool(CrashState&)>& visit) {
     const auto& entries = log.entries();
     const auto& devs = log.devices();
     std::vector<std::vector<std::byte>> base;
@@ -63,6 +68,10 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
     std::vector<std::vector<uint64_t>> fuaSinceCover(devs.size());
     std::mt19937_64 rng(options.seed);
     uint64_t visited = 0;
+    if (options.progress) options.progress->crashPointsTotal.store(entries.size() + 1, std::memory_order_relaxed);
+    auto pointDone = [&](uint64_t p) {
+        if (options.progress) options.progress->crashPointsDone.store(p + 1, std::memory_order_relaxed);
+    };
 
     for (uint64_t p = 0; p <= entries.size(); ++p) {
         if (p > 0) {
@@ -91,7 +100,10 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                 covered[d] = e.coversUpTo;
             }
         }
-        if (options.pointStride > 1 && p % options.pointStride != 0 && p != entries.size()) continue;
+        if (options.pointStride > 1 && p % options.pointStride != 0 && p != entries.size()) {
+            pointDone(p);
+            continue;
+        }
         // Writes that may or may not have reached the media.
         std::vector<uint64_t> unstable;
         for (uint32_t d = 0; d < devs.size(); ++d)
@@ -121,6 +133,7 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
             }
         }
         for (auto& keep : subsets) {
+            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return {visited, true};
             CrashState st;
             st.point = p;
             st.unflushed = u;
@@ -176,10 +189,13 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                 st.bases.push_back(&base[d]);
             }
             ++visited;
-            if (!visit(st) || visited >= options.maxStates) return visited;
+            bool more = visit(st);
+            if (options.progress) options.progress->statesChecked.store(visited, std::memory_order_relaxed);
+            if (!more || visited >= options.maxStates) return {visited, false};
         }
+        pointDone(p);
     }
-    return visited;
+    return {visited, false};
 }
 
 std::string describeLogTail(const WriteLog& log, uint64_t point, size_t count, const std::function<std::string(const LogEntry&)>& annotate) {

@@ -19,6 +19,7 @@
 // during the visit callback (the base moves on afterwards).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -68,6 +69,14 @@ struct CrashState {
     std::vector<const std::vector<std::byte>*> bases;
 };
 
+// Live counters of a sweep, for a progress display (the facade's crash-test job, the CLI's
+// --json progress lines). Written by the sweeping thread, read by any thread without locks.
+struct CrashSweepProgress {
+    std::atomic<uint64_t> statesChecked{0};
+    std::atomic<uint64_t> crashPointsDone{0};
+    std::atomic<uint64_t> crashPointsTotal{0};
+};
+
 struct CrashStateOptions {
     uint64_t seed = 1;
     unsigned exhaustiveUpTo = 6;
@@ -75,6 +84,8 @@ struct CrashStateOptions {
     uint64_t maxStates = UINT64_MAX;
     uint64_t pointStride = 1;  // visit every n-th crash point (1: all)
     bool tornWrites = false;   // see above; off, the random sequence (and so every state) is unchanged
+    CrashSweepProgress* progress = nullptr;  // optional: updated as states are visited
+    const std::atomic<bool>* cancel = nullptr;  // optional: checked before every state
 };
 
 constexpr uint64_t kCrashSectorSize = 512;
@@ -82,6 +93,15 @@ constexpr uint64_t kCrashSectorSize = 512;
 // Visits crash states in log order; `visit` returns false to stop. Returns the number visited.
 uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options,
                            const std::function<bool(CrashState&)>& visit);
+
+// The same sweep, also saying whether options.cancel stopped it (checked before each state, so a
+// cancelled sweep never stops inside a visit).
+struct CrashSweepResult {
+    uint64_t visited = 0;
+    bool cancelled = false;
+};
+CrashSweepResult sweepCrashStates(const WriteLog& log, const CrashStateOptions& options,
+                                  const std::function<bool(CrashState&)>& visit);
 
 // Deterministic pseudo-random bytes for scenario data (images, write payloads): the same seed
 // gives the same bytes on every machine, so a reported seed reproduces a violation.

@@ -2,8 +2,11 @@
 // a seeded workload's writes and flushes, then check invariants in every crash state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/crashlab/crash_states.h"
 
@@ -23,6 +26,25 @@ struct CrashTestOptions {
     bool backgroundHydration = false;
     // Clone only for now: CrashStateOptions::tornWrites (unflushed writes may persist in part).
     bool tornWrites = false;
+    // Optional, for a progress display and a cancel button (the facade's crash-test job, the CLI):
+    // the counters are updated as states are checked; the cancel flag is checked between states
+    // (never inside one), and a cancelled run returns a report with cancelled = true.
+    CrashSweepProgress* progress = nullptr;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+// A snapshot store's geometry, for showing where a leaked chunk lies (crash-lab view).
+struct CrashStoreGeometry {
+    uint64_t chunkBytes = 0;
+    uint64_t cowChunks = 0;                   // the COW device's size in chunks
+    std::vector<uint64_t> metadataChunks;     // the header (0) and every metadata area's chunk
+    uint64_t nextFree = 0;                    // first chunk never allocated, as the store loaded
+};
+
+// A no-leaked-chunk violation in structured form.
+struct CrashSnapshotLeak {
+    std::vector<uint64_t> leakedChunks;  // below next_free, neither metadata nor referenced
+    CrashStoreGeometry store;
 };
 
 struct CrashTestReport {
@@ -36,7 +58,19 @@ struct CrashTestReport {
     std::string trace;      // the log entries leading to the crash point, and the kept writes
     std::string workload;   // what the workload did (for the report)
     double seconds = 0;
+    bool cancelled = false;  // options.cancel stopped the run (no violation found up to then)
+    // Structured details beside the text (set with the matching invariant):
+    std::optional<CrashSnapshotLeak> snapshotLeak;      // no-leaked-chunk
+    std::optional<uint64_t> cloneGarbageRegion;         // hydrated-region-garbage: the region index
 };
+
+// The sweep options a scenario passes to sweepCrashStates (tornWrites only where it supports it).
+inline CrashStateOptions crashStateOptionsFor(const CrashTestOptions& o, bool tornWrites) {
+    CrashStateOptions c{o.seed, o.exhaustiveUpTo, o.samples, o.maxStates, o.pointStride, tornWrites};
+    c.progress = o.progress;
+    c.cancel = o.cancel;
+    return c;
+}
 
 CrashTestReport runSnapshotCrashTest(const CrashTestOptions& options);
 // Clone (core/crashlab/clone_crash.cpp): hydration, user writes, flushes and discards; invariants

@@ -233,9 +233,9 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
         return "data chunk " + std::to_string(chunk);
     };
     auto executor = std::make_shared<InlineExecutor>();
-    CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride};
+    CrashStateOptions cso = crashStateOptionsFor(opt, false);
     std::vector<std::byte> image(kOriginBytes);
-    report.statesChecked = forEachCrashState(*log, cso, [&](CrashState& st) {
+    CrashSweepResult sweep = sweepCrashStates(*log, cso, [&](CrashState& st) {
         auto fail = [&](std::string inv, std::string detail) {
             report.violation = true;
             report.invariant = std::move(inv);
@@ -277,6 +277,8 @@ CrashTestReport runMergeCrashTest(const CrashTestOptions& opt) {
             return fail("other-snapshot-view", "the other snapshot's chunk " + std::to_string(c) + " changed during the rerun");
         return true;
     });
+    report.statesChecked = sweep.visited;
+    report.cancelled = sweep.cancelled;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }

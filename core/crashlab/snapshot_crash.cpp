@@ -102,8 +102,17 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
         return "data chunk " + std::to_string(chunk);
     };
 
-    CrashStateOptions cso{opt.seed, opt.exhaustiveUpTo, opt.samples, opt.maxStates, opt.pointStride};
-    report.statesChecked = forEachCrashState(*log, cso, [&](CrashState& st) {
+    auto storeGeometry = [&](uint64_t nextFree) {
+        CrashStoreGeometry g;
+        g.chunkBytes = kChunk;
+        g.cowChunks = kCowBytes / kChunk;
+        for (uint64_t c = 0; c < g.cowChunks; ++c)
+            if (c < cowfmt::kHeaderChunks || cowfmt::isMetadataChunk(c, epa)) g.metadataChunks.push_back(c);
+        g.nextFree = nextFree;
+        return g;
+    };
+    CrashStateOptions cso = crashStateOptionsFor(opt, false);
+    CrashSweepResult sweep = sweepCrashStates(*log, cso, [&](CrashState& st) {
         auto fail = [&](std::string inv, std::string detail) {
             report.violation = true;
             report.invariant = std::move(inv);
@@ -125,11 +134,19 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
         uint64_t nextFree = status.allocatedSectors / status.chunkSectors;
         std::set<uint64_t> referenced;
         for (auto& [o, n] : records) referenced.insert(n);
-        for (uint64_t c = cowfmt::kHeaderChunks; c < nextFree; ++c) {
-            if (cowfmt::isMetadataChunk(c, epa) || referenced.count(c)) continue;
-            return fail("no-leaked-chunk", "COW chunk " + std::to_string(c) + " lies below next_free (" + std::to_string(nextFree) +
+        std::vector<uint64_t> leaked;
+        for (uint64_t c = cowfmt::kHeaderChunks; c < nextFree; ++c)
+            if (!cowfmt::isMetadataChunk(c, epa) && !referenced.count(c)) leaked.push_back(c);
+        if (!leaked.empty()) {
+            CrashSnapshotLeak leak;
+            leak.leakedChunks = leaked;
+            leak.store = storeGeometry(nextFree);
+            report.snapshotLeak = std::move(leak);
+            return fail("no-leaked-chunk", "COW chunk " + std::to_string(leaked.front()) + " lies below next_free (" +
+                                               std::to_string(nextFree) +
                                                ") but no committed record refers to it: its space is leaked for good (" +
-                                               std::to_string(records.size()) + " records loaded)");
+                                               std::to_string(leaked.size()) + " leaked, " + std::to_string(records.size()) +
+                                               " records loaded)");
         }
         for (auto& [o, n] : records) {
             if (!st.devices[1]->read(n * kChunk, a).ok()) return fail("committed-record-data", "cannot read COW chunk");
@@ -144,6 +161,8 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
         }
         return true;
     });
+    report.statesChecked = sweep.visited;
+    report.cancelled = sweep.cancelled;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }

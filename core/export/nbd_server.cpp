@@ -15,6 +15,7 @@
 
 #include "core/export/nbd_handshake.h"
 #include "core/export/nbd_protocol.h"
+#include "core/export/nbd_transmission.h"
 #include "core/export/socket_io.h"
 #include "core/util/endian.h"
 #include "core/util/errno_map.h"
@@ -52,7 +53,8 @@ uint32_t nbdErrorFor(ErrorCode code) noexcept {
 
 struct NbdServer::ExportEntry {
     NbdExport exp;
-    std::atomic<uint64_t> active{0}, total{0}, bytesRead{0}, bytesWritten{0}, flushes{0}, errors{0};
+    std::atomic<uint64_t> active{0}, total{0};
+    NbdRequestCounters counters;
 };
 
 struct NbdServer::Listener {
@@ -160,10 +162,11 @@ std::vector<NbdExportStats> NbdServer::exports() const {
         s.description = e->exp.description;
         s.activeConnections = e->active.load();
         s.totalConnections = e->total.load();
-        s.bytesRead = e->bytesRead.load();
-        s.bytesWritten = e->bytesWritten.load();
-        s.flushes = e->flushes.load();
-        s.errors = e->errors.load();
+        s.bytesRead = e->counters.bytesRead.load();
+        s.bytesWritten = e->counters.bytesWritten.load();
+        s.flushes = e->counters.flushes.load();
+        s.errors = e->counters.errors.load();
+        s.peakRequestsInFlight = e->counters.peakInFlight.load();
         out.push_back(std::move(s));
     }
     return out;
@@ -363,126 +366,13 @@ void NbdServer::serveConnection(Connection* conn) {
 }
 
 void NbdServer::serveTransmission(int fd, ExportEntry& ex) {
-    BlockDevice& dev = *ex.exp.device;
-    const bool readOnly = ex.exp.readOnly;
     ex.active.fetch_add(1);
     ex.total.fetch_add(1);
-    bool dirty = false;
-    std::vector<std::byte> buf;
-
-    auto reply = [&](uint64_t cookie, uint32_t error, const std::byte* data = nullptr, size_t len = 0) {
-        std::byte r[kSimpleReplyBytes];
-        storeBe32(r, kSimpleReplyMagic);
-        storeBe32(r + 4, error);
-        storeBe64(r + 8, cookie);
-        if (error) ex.errors.fetch_add(1);
-        return sendAll(fd, r, sizeof r) && (len == 0 || sendAll(fd, data, len));
-    };
-
-    for (;;) {
-        std::byte h[kRequestHeaderBytes];
-        if (!recvAll(fd, h, sizeof h)) break;  // client gone (or stop())
-        if (loadBe32(h) != kRequestMagic) break;  // out of sync: the only safe thing is to close
-        uint16_t flags = loadBe16(h + 4);
-        uint16_t type = loadBe16(h + 6);
-        uint64_t cookie = loadBe64(h + 8);
-        uint64_t offset = loadBe64(h + 16);
-        uint32_t length = loadBe32(h + 24);
-        const uint64_t size = dev.size();
-        const bool inRange = offset <= size && length <= size - offset;
-        const bool fua = flags & kCmdFlagFua;
-        uint32_t err = 0;
-
-        if (type == kCmdWrite) {
-            // Take the payload off the wire first, whatever the verdict, to stay in sync.
-            if (length > options_.maxRequestBytes) {
-                if (!discardBytes(fd, length)) break;
-                if (!reply(cookie, kEINVAL)) break;
-                continue;
-            }
-            buf.resize(length);
-            if (length && !recvAll(fd, buf.data(), length)) break;  // vanished mid-request: nothing written
-            if (flags & ~(kCmdFlagFua)) err = kEINVAL;
-            else if (readOnly) err = kEPERM;
-            else if (!inRange) err = kENOSPC;
-            else if (length) {
-                auto st = dev.write(offset, std::span<const std::byte>(buf.data(), length), WriteFlags{fua});
-                if (!st.ok()) err = nbdErrorFor(st.error().code);
-                else {
-                    ex.bytesWritten.fetch_add(length);
-                    dirty = !fua || dirty;
-                }
-            }
-            if (!reply(cookie, err)) break;
-            continue;
-        }
-
-        switch (type) {
-            case kCmdRead: {
-                if (flags & ~(kCmdFlagFua | kCmdFlagDf)) err = kEINVAL;
-                else if (length > options_.maxRequestBytes) err = kEINVAL;
-                else if (!inRange) err = kEINVAL;
-                else {
-                    buf.resize(length);
-                    if (length) {
-                        auto st = dev.read(offset, std::span<std::byte>(buf.data(), length));
-                        if (!st.ok()) err = nbdErrorFor(st.error().code);
-                    }
-                }
-                bool sent = err ? reply(cookie, err) : reply(cookie, 0, buf.data(), length);
-                if (!err) ex.bytesRead.fetch_add(length);
-                if (!sent) goto done;
-                break;
-            }
-            case kCmdDisc:
-                goto done;
-            case kCmdFlush: {
-                if (flags) err = kEINVAL;
-                else if (auto st = dev.flush(); !st.ok()) err = nbdErrorFor(st.error().code);
-                else {
-                    ex.flushes.fetch_add(1);
-                    dirty = false;
-                }
-                if (!reply(cookie, err)) goto done;
-                break;
-            }
-            case kCmdTrim: {
-                if (flags & ~kCmdFlagFua) err = kEINVAL;
-                else if (readOnly) err = kEPERM;
-                else if (!inRange) err = kEINVAL;
-                else if (length) {
-                    auto st = dev.discard(offset, length);
-                    if (st.ok() && fua) st = dev.flush();
-                    if (!st.ok()) err = nbdErrorFor(st.error().code);
-                    else dirty = !fua || dirty;
-                }
-                if (!reply(cookie, err)) goto done;
-                break;
-            }
-            case kCmdWriteZeroes: {
-                if (flags & ~(kCmdFlagFua | kCmdFlagNoHole)) err = kEINVAL;  // FAST_ZERO not advertised
-                else if (readOnly) err = kEPERM;
-                else if (!inRange) err = kENOSPC;
-                else if (length) {
-                    auto st = dev.writeZeroes(offset, length, WriteFlags{fua});
-                    if (!st.ok()) err = nbdErrorFor(st.error().code);
-                    else {
-                        ex.bytesWritten.fetch_add(length);
-                        dirty = !fua || dirty;
-                    }
-                }
-                if (!reply(cookie, err)) goto done;
-                break;
-            }
-            default:
-                if (!reply(cookie, kEINVAL)) goto done;
-                break;
-        }
-    }
-done:
-    // Writes the device accepted stay accepted; flushing here also makes them durable when a
-    // client disconnects (or vanishes) without a final flush.
-    if (dirty) (void)dev.flush();
+    NbdTransmissionLimits limits;
+    limits.maxRequestBytes = options_.maxRequestBytes;
+    limits.maxInFlight = std::max(1u, options_.maxRequestsInFlight);
+    limits.workers = std::max(1u, std::min(options_.requestThreads, limits.maxInFlight));
+    NbdTransmission(fd, ex.exp, ex.counters, limits).run();
     ex.active.fetch_sub(1);
 }
 

@@ -27,10 +27,13 @@
 // the oldest, so a new client is always served whatever silent connections are open.
 //
 // Threading contract
-// - Each listener has one accept thread; each connection has one thread that reads a request,
-//   runs it on the device and sends the reply before reading the next (requests of one
-//   connection are processed in order; several connections run concurrently, so devices must be
-//   thread-safe, as the BlockDevice contract requires).
+// - Each listener has one accept thread; each connection has one thread that negotiates, then
+//   reads requests, and requestThreads threads that run them on the device and send each reply
+//   as soon as it is done (core/export/nbd_transmission.h): up to maxRequestsInFlight requests
+//   of one connection run at once and replies come in any order, as the protocol allows. A
+//   FLUSH is BlockDevice::flush() issued after the FLUSH arrived, so its reply covers every write
+//   completed (replied to) before it. Several connections run concurrently too, so devices must
+//   be thread-safe, as the BlockDevice contract requires.
 // - addExport/removeExport/listenUnix/listenTcp/stop/exports/stats may be called from any thread.
 //   A removed export keeps serving the connections that already opened it (they hold the
 //   device's shared_ptr) and is refused to new ones.
@@ -72,6 +75,10 @@ struct NbdServerOptions {
     unsigned maxNegotiating = 256;
     // The whole handshake (greeting to GO) must end within this; 0 = no limit.
     std::chrono::milliseconds handshakeTimeout{10000};
+    // Requests of one connection in flight at once (read, not yet replied to); the connection
+    // stops reading past it. Each connection runs them on requestThreads threads of its own.
+    unsigned maxRequestsInFlight = 16;
+    unsigned requestThreads = 4;
     // Name served for an empty export name (NBD's "default export"). Empty: the only export if
     // there is exactly one, otherwise none.
     std::string defaultExport;
@@ -89,6 +96,7 @@ struct NbdExportStats {
     uint64_t bytesWritten = 0;
     uint64_t flushes = 0;
     uint64_t errors = 0;  // requests answered with an error
+    uint64_t peakRequestsInFlight = 0;  // most requests one connection had in flight at once
 };
 
 // Maps an engine error to the NBD error value sent to the client.
