@@ -478,10 +478,12 @@ private:
 
 class HydrationOperation final : public BackendOperation {
 public:
-    HydrationOperation(std::shared_ptr<Clone> clone, HydrationTuning tuning) : clone_(std::move(clone)), tuning_(tuning) {}
+    // The tuning applies at once (a tuneHydration after begin is not undone when run() starts).
+    HydrationOperation(std::shared_ptr<Clone> clone, HydrationTuning tuning) : clone_(std::move(clone)) {
+        clone_->setHydrationThreshold(tuning.threshold);
+        clone_->setHydrationBatchSize(tuning.batchSize);
+    }
     Result<OperationOutcome> run() override {
-        clone_->setHydrationThreshold(tuning_.threshold);
-        clone_->setHydrationBatchSize(tuning_.batchSize);
         bool enabled = false;
         for (;;) {
             sample();
@@ -529,7 +531,6 @@ private:
         counters_.bytesTotal.store(clone_->regionCount() * region, std::memory_order_relaxed);
     }
     std::shared_ptr<Clone> clone_;
-    HydrationTuning tuning_;
     StepGate gate_;
     OperationCounters counters_;
 };
@@ -569,11 +570,13 @@ public:
         SnapshotCreateRequest rq = lowerRequest(request, type);
         if (auto origin = liveOrigin(request.originPath)) {
             LS_ASSIGN(auto snap, storage_->createSnapshotOn(origin, rq, openOptions(false)));
-            std::lock_guard lock(mutex_);
-            auto& open = origins_[request.originPath];
-            open.snapshots[request.cowPath] = snap;
-            open.order.push_back(request.cowPath);
-            cowToOrigin_[request.cowPath] = request.originPath;
+            {
+                std::lock_guard lock(mutex_);
+                auto& open = origins_[request.originPath];
+                open.snapshots[request.cowPath] = snap;
+                open.order.push_back(request.cowPath);
+                cowToOrigin_[request.cowPath] = request.originPath;
+            }
             return snapshotStatus(request.originPath, request.cowPath);
         }
         LS_ASSIGN(SnapshotStatus st, storage_->createSnapshot(rq));
