@@ -156,7 +156,7 @@ private slots:
 };
 
 void TestCliSnapshotSafety::halfMergedOriginIsRefusedEverywhere_data() {
-    QTest::addColumn<QString>("args");  // {O} origin, {S} the merging store, {N} a new store, {D} the folder
+    QTest::addColumn<QString>("args");  // {O} origin, {S} the merging store, {T} another recorded store, {N} a new store, {D} the folder
     QTest::newRow("origin write without --cow") << "origin write --origin {O} --offset 4K --in {D}/in.bin";
     QTest::newRow("origin write naming another store") << "origin write --origin {O} --cow {N} --offset 4K --in {D}/in.bin";
     QTest::newRow("workload without the merging store") << "workload --origin {O} --cow {N} --seed 1 --ops 5";
@@ -166,6 +166,8 @@ void TestCliSnapshotSafety::halfMergedOriginIsRefusedEverywhere_data() {
     QTest::newRow("serve file: read-only") << "serve --read-only --socket {D}/sock --export f=file:{O}";
     QTest::newRow("serve origin:") << "serve --socket {D}/sock --export b=origin:{O}";
     QTest::newRow("serve origin: read-only") << "serve --read-only --socket {D}/sock --export b=origin:{O}";
+    QTest::newRow("merge of the other snapshot") << "merge --origin {O} --cow {T}";
+    QTest::newRow("forget of the merging store") << "snapshot forget --origin {O} --cow {S}";
 }
 
 void TestCliSnapshotSafety::halfMergedOriginIsRefusedEverywhere() {
@@ -174,14 +176,16 @@ void TestCliSnapshotSafety::halfMergedOriginIsRefusedEverywhere() {
     const std::string o = d.file("o.img"), s = d.file("s.cow");
     writeFile(o, patternBytes(1, 0, 1 << 20));
     ok("snapshot create --origin " + o + " --cow " + s + " --cow-size 2M --chunk 4K");
+    ok("snapshot create --origin " + o + " --cow " + d.file("t.cow") + " --cow-size 2M --chunk 8K");  // another, recorded
     auto view = halfMergedOrigin(d);
     writeFile(d.file("in.bin"), patternBytes(2, 0, K4));  // chunk 1: not merged yet
     auto originBefore = readFile(o);
     auto cowBefore = readFile(s);
+    auto otherBefore = readFile(d.file("t.cow"));
 
     QString line = args;
     line.replace("{O}", QString::fromStdString(o)).replace("{S}", QString::fromStdString(s)).replace("{N}", QString::fromStdString(d.file("n.cow")));
-    line.replace("{D}", QString::fromStdString(d.path()));
+    line.replace("{D}", QString::fromStdString(d.path())).replace("{T}", QString::fromStdString(d.file("t.cow")));
     QStringList argv = QString("--json " + line).split(' ');
     QProcess p;
     p.start(QString::fromStdString(loopsnapctl()), argv);
@@ -201,6 +205,7 @@ void TestCliSnapshotSafety::halfMergedOriginIsRefusedEverywhere() {
     QVERIFY2(err.find("loopsnapctl merge --origin " + o + " --cow " + s) != std::string::npos, err.c_str());
     QVERIFY(readFile(o) == originBefore);
     QVERIFY(readFile(s) == cowBefore);
+    QVERIFY(readFile(d.file("t.cow")) == otherBefore);
     QVERIFY(!exists(d.file("n.cow")) && !exists(d.file("n.cow.loopsnap")));
     // Nothing was lost: the merge resumes and gives the origin the snapshot's contents.
     ok("merge --origin " + o + " --cow " + s);

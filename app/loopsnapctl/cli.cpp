@@ -82,7 +82,7 @@ bool uintOption(QCommandLineParser& parser, const QString& name, uint64_t* out, 
 }
 
 namespace {
-// What the user can run next, from the error's stable detail (core messages carry no commands).
+// What the user can run next, from the error's stable detail: the CLI, not the engine, names commands.
 std::string hintFor(const Error& error) {
     if (error.detail == "merge-unfinished") {
         if (error.message.find("loopsnapctl merge") != std::string::npos) return {};  // already named

@@ -271,6 +271,10 @@ Result<MergeFiles> openMergeFiles(const std::string& originPath, const std::stri
     LS_ASSIGN(StoreInspection inspection, inspectSnapshotStore(cowPath));
     (void)inspection;
     const std::string cowKey = canonicalPath(cowPath);
+    // Another store's unfinished merge: refused before the open below records anything (checked
+    // again once the origin is held).
+    LS_ASSIGN(OriginRecord early, readOriginRecord(originPath));
+    if (!early.merging.empty() && early.merging != cowKey) return mergeUnfinished(originPath, early.merging);
     for (const std::string& other : otherCows) {
         LS_ASSIGN(Sidecar osc, readSidecar(other));
         if (osc.merging) return mergeUnfinished(originPath, other);

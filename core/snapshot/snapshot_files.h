@@ -14,8 +14,11 @@
 //   origin is refused to everything but its merge (Busy, subject the origin, detail
 //   "merge-unfinished").
 //
-// Every function validates before it writes: a refused call leaves no file it created and changes
-// none. Read-only opens never write anything (no format, no record).
+// createSnapshotFiles validates everything before its first write, and a create refused or failed
+// after that removes what it wrote. Opens make every check that needs no store opened (merge
+// marks, gone or foreign stores) before opening one; attaching then formats a listed new store
+// (magic 0), as the kernel does, and a read-write open records the listed stores. Read-only opens
+// never write anything (no format, no record).
 //
 // Threading: the functions may be called from any thread; calls that change an origin record hold
 // the origin open read-write (its file lock) while they do, so processes do not interleave them.

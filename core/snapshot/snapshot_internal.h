@@ -2,6 +2,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -100,6 +101,29 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     // is written instead of the origin's contents (full-chunk snapshot writes).
     void startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data);
 };
+
+// One chunk's piece of a request: [offsetInChunk, +length) of `chunk`, at bufferOffset in the
+// caller's buffer.
+struct ChunkSlice {
+    uint64_t chunk;
+    uint64_t offsetInChunk;
+    uint64_t length;
+    uint64_t bufferOffset;
+};
+inline std::vector<ChunkSlice> slices(uint64_t offset, uint64_t length, uint64_t chunkBytes) {
+    std::vector<ChunkSlice> out;
+    uint64_t pos = offset, end = offset + length;
+    while (pos < end) {
+        uint64_t chunk = pos / chunkBytes;
+        uint64_t in = pos % chunkBytes;
+        uint64_t n = std::min(chunkBytes - in, end - pos);
+        out.push_back(ChunkSlice{chunk, in, n, pos - offset});
+        pos += n;
+    }
+    return out;
+}
+inline uint64_t alignDown(uint64_t v, uint64_t a) { return v / a * a; }
+inline uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 struct Origin::Impl {
     std::shared_ptr<OriginCore> core;

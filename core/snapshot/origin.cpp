@@ -1,0 +1,205 @@
+// The origin (dm "snapshot-origin"): reads pass through; writes and discards copy-on-write into
+// every attached snapshot first; while a snapshot merges, it presents that snapshot.
+#include "core/snapshot/snapshot.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/snapshot/snapshot_internal.h"
+#include "core/util/size.h"
+
+namespace loopsnap {
+
+namespace {
+Error refuseReadOnly(const std::string& name) {
+    return makeError(ErrorCode::InvalidArgument, "origin " + name + " is open read-only", name, "read-only");
+}
+}  // namespace
+
+
+std::shared_ptr<Origin> Origin::create(std::shared_ptr<BlockDevice> device, OriginOptions options) {
+    std::shared_ptr<Origin> o(new Origin());
+    o->impl_ = std::make_unique<Impl>();
+    auto core = std::make_shared<OriginCore>();
+    core->device = std::move(device);
+    core->events = options.events ? options.events : std::make_shared<EventSink>();
+    core->name = options.name.empty() ? core->device->describe() : options.name;
+    o->impl_->core = std::move(core);
+    o->impl_->executor = options.executor ? options.executor : std::make_shared<ThreadPool>(4);
+    o->impl_->readOnly = options.readOnly;
+    return o;
+}
+
+Origin::~Origin() = default;
+
+uint64_t Origin::Impl::lockAlign() const {
+    uint64_t a = 512;
+    for (auto& s : snapshots) a = std::max<uint64_t>(a, s->impl_->chunkBytes);
+    return a;
+}
+
+Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDevice> cow, SnapshotOptions options) {
+    auto impl = std::make_shared<Snapshot::Impl>();
+    impl->origin = impl_->core;
+    impl->cow = cow;
+    impl->type = options.type;
+    impl->legacy = options.legacyCompletionOrder;
+    impl->readOnly = options.readOnly;
+    impl->name = options.name.empty() ? cow->describe() : options.name;
+    impl->sizeBytes = options.sizeBytes.value_or(impl_->core->device->size());
+    if (impl_->core->device->size() < impl->sizeBytes)
+        return makeError(ErrorCode::InvalidArgument, "origin " + impl_->core->name + " (" + std::to_string(impl_->core->device->size()) +
+                                                         " bytes) is shorter than the snapshot " + impl->name + " (" +
+                                                         std::to_string(impl->sizeBytes) + " bytes)");
+    LS_TRY(validateChunkBytes(options.chunkBytes));
+    uint32_t chunkSectors = options.chunkBytes / 512;
+    if (options.type == StoreType::Transient) {
+        impl->store = std::make_unique<TransientStore>(cow, chunkSectors);
+    } else {
+        auto persistent = std::make_unique<PersistentStore>(cow, chunkSectors);
+        persistent->setReadOnly(options.readOnly);
+        impl->store = std::move(persistent);
+    }
+
+    // Attach like LVM does: with origin I/O quiesced (exclusive), so no write slips between
+    // loading the exceptions and the snapshot becoming visible to origin writes.
+    std::unique_lock lock(impl_->snapshotsMutex);
+    Snapshot::Impl* raw = impl.get();
+    LS_ASSIGN(StoreLoad load, impl->store->load([raw](uint64_t o, uint64_t n) {
+        if (!raw->table.count(o)) raw->order.emplace_back(o, n);
+        raw->table[o] = n;
+    }));
+    impl->chunkBytes = uint64_t(impl->store->chunkSectors()) * 512;
+    if (!load.valid) impl->state.store(SnapshotState::Invalid);
+    impl->source = impl_->core->events->registerSource("snapshot:" + impl->name);
+    std::shared_ptr<Snapshot> snap(new Snapshot(std::move(impl), impl_->executor));
+    impl_->snapshots.push_back(snap);
+    return snap;
+}
+
+void Origin::detachSnapshot(const std::shared_ptr<Snapshot>& snapshot) {
+    std::unique_lock lock(impl_->snapshotsMutex);
+    auto& v = impl_->snapshots;
+    v.erase(std::remove(v.begin(), v.end(), snapshot), v.end());
+}
+
+std::vector<std::shared_ptr<Snapshot>> Origin::snapshots() const {
+    std::shared_lock lock(impl_->snapshotsMutex);
+    return impl_->snapshots;
+}
+
+uint64_t Origin::size() const { return impl_->core->device->size(); }
+std::string Origin::describe() const { return "origin " + impl_->core->name; }
+std::shared_ptr<BlockDevice> Origin::underlyingDevice() const { return impl_->core->device; }
+std::shared_ptr<EventSink> Origin::events() const { return impl_->core->events; }
+std::shared_ptr<Executor> Origin::executor() const { return impl_->executor; }
+
+Status Origin::read(uint64_t offset, std::span<std::byte> out) {
+    std::shared_lock lock(impl_->snapshotsMutex);
+    if (!impl_->merging) {
+        lock.unlock();
+        return impl_->core->device->read(offset, out);
+    }
+    // snapshot-merge: unmerged chunks still live in the COW store. The shared range lock keeps a
+    // merge batch from moving a chunk between the lookup and the read.
+    LS_TRY(checkRange(offset, out.size()));
+    if (out.empty()) return {};
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    auto guard = impl_->core->ranges.lockShared(alignDown(offset, m.chunkBytes), alignUp(offset + out.size(), m.chunkBytes));
+    for (const ChunkSlice& sl : slices(offset, out.size(), m.chunkBytes)) {
+        std::span<std::byte> piece = out.subspan(sl.bufferOffset, sl.length);
+        uint64_t cowChunk;
+        if (m.lookup(sl.chunk, &cowChunk)) LS_TRY(m.cow->read(cowChunk * m.chunkBytes + sl.offsetInChunk, piece));
+        else LS_TRY(impl_->core->device->read(sl.chunk * m.chunkBytes + sl.offsetInChunk, piece));
+    }
+    return {};
+}
+
+RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
+    // Caller holds snapshotsMutex shared.
+    uint64_t align = lockAlign();
+    auto guard = core->ranges.lockExclusive(alignDown(offset, align), alignUp(offset + length, align));
+    std::vector<std::pair<Snapshot::Impl*, std::shared_ptr<PendingException>>> waits;
+    for (auto& snap : snapshots) {
+        Snapshot::Impl& s = *snap->impl_;
+        SnapshotState st = s.state.load();
+        if (st == SnapshotState::Invalid || st == SnapshotState::Merging || st == SnapshotState::MergeFailed) continue;
+        if (offset >= s.sizeBytes) continue;  // writing beyond the end of this snapshot
+        uint64_t end = std::min(offset + length, s.sizeBytes);
+        EventBatch events(*core->events, s.source);
+        for (uint64_t chunk = offset / s.chunkBytes; chunk * s.chunkBytes < end; ++chunk) {
+            uint64_t cowChunk;
+            if (s.lookup(chunk, &cowChunk)) continue;
+            auto pe = s.allocate(chunk, events);
+            if (!pe.ok()) {
+                // Full (or failing) store: the snapshot loses, the origin write goes on.
+                events.publish();
+                s.invalidate(pe.error());
+                break;
+            }
+            waits.emplace_back(&s, pe.value());
+        }
+    }
+    for (auto& [s, pe] : waits) s->startCopy(*executor, pe, nullptr);
+    for (auto& [s, pe] : waits) s->wait(pe);  // success or invalidation: either way the origin may proceed
+    return guard;
+}
+
+Status Origin::write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags) {
+    if (impl_->readOnly) return refuseReadOnly(impl_->core->name);
+    LS_TRY(checkRange(offset, data.size()));
+    if (data.empty()) return {};
+    std::shared_lock lock(impl_->snapshotsMutex);
+    auto guard = impl_->protect(offset, data.size());
+    if (!impl_->merging) return impl_->core->device->write(offset, data, flags);
+    // snapshot-merge (dm-snap.c snapshot_merge_map): a write to a chunk not merged yet goes to
+    // its COW copy, which the merge later moves to the origin; the rest goes to the origin. The
+    // range lock taken by protect() makes writes to the chunks of the running batch wait.
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    bool toCow = false, toOrigin = false;
+    for (const ChunkSlice& sl : slices(offset, data.size(), m.chunkBytes)) {
+        auto piece = data.subspan(sl.bufferOffset, sl.length);
+        uint64_t cowChunk;
+        if (m.lookup(sl.chunk, &cowChunk)) {
+            LS_TRY(m.cow->write(cowChunk * m.chunkBytes + sl.offsetInChunk, piece));
+            toCow = true;
+        } else {
+            LS_TRY(impl_->core->device->write(sl.chunk * m.chunkBytes + sl.offsetInChunk, piece));
+            toOrigin = true;
+        }
+    }
+    if (flags.fua && toCow) LS_TRY(m.cow->flush());
+    if (flags.fua && toOrigin) LS_TRY(impl_->core->device->flush());
+    return {};
+}
+
+Status Origin::discard(uint64_t offset, uint64_t length) {
+    if (impl_->readOnly) return refuseReadOnly(impl_->core->name);
+    LS_TRY(checkRange(offset, length));
+    if (!length) return {};
+    // A discard changes the origin's contents, so snapshots must keep their copies first.
+    std::shared_lock lock(impl_->snapshotsMutex);
+    auto guard = impl_->protect(offset, length);
+    if (!impl_->merging) return impl_->core->device->discard(offset, length);
+    // While merging, only whole chunks that are already merged are discarded on the origin;
+    // unmerged chunks keep their COW copy (a discard is advisory, their contents stay valid).
+    Snapshot::Impl& m = *impl_->merging->impl_;
+    for (const ChunkSlice& sl : slices(offset, length, m.chunkBytes)) {
+        uint64_t cowChunk;
+        if (!m.lookup(sl.chunk, &cowChunk)) LS_TRY(impl_->core->device->discard(sl.chunk * m.chunkBytes + sl.offsetInChunk, sl.length));
+    }
+    return {};
+}
+
+Status Origin::flush() {
+    std::shared_ptr<BlockDevice> mergingCow;
+    {
+        std::shared_lock lock(impl_->snapshotsMutex);
+        if (impl_->merging) mergingCow = impl_->merging->impl_->cow;
+    }
+    // While merging, data written to unmerged chunks lives in the COW store: flush both.
+    if (mergingCow) LS_TRY(mergingCow->flush());
+    return impl_->core->device->flush();
+}
+
+}  // namespace loopsnap

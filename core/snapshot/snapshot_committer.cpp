@@ -1,0 +1,162 @@
+// Snapshot::Impl: allocation of pending exceptions, the copies on the executor, and the in-order
+// committer (kernel commit 230c83afdd9c): a finished copy commits only after every lower sequence.
+#include "core/snapshot/snapshot.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/snapshot/snapshot_internal.h"
+#include "core/util/size.h"
+
+namespace loopsnap {
+
+bool Snapshot::Impl::lookup(uint64_t chunk, uint64_t* cowChunk) const {
+    std::shared_lock lock(tableMutex);
+    auto it = table.find(chunk);
+    if (it == table.end()) return false;
+    *cowChunk = it->second;
+    return true;
+}
+
+Result<std::shared_ptr<PendingException>> Snapshot::Impl::allocate(uint64_t chunk, EventBatch& events) {
+    std::lock_guard lock(commitMutex);
+    SnapshotState s = state.load();
+    if (s == SnapshotState::Invalid) return makeError(ErrorCode::Invalidated, name + " is invalid", name, "invalid");
+    LS_ASSIGN(uint64_t newChunk, store->prepare());
+    auto pe = std::make_shared<PendingException>();
+    pe->seq = nextSeq++;
+    pe->oldChunk = chunk;
+    pe->newChunk = newChunk;
+    counters.allocated.fetch_add(1, std::memory_order_relaxed);
+    events.add(EventKind::ExceptionAllocated, pe->seq, chunk, newChunk);
+    return pe;
+}
+
+void Snapshot::Impl::startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe,
+                               std::shared_ptr<std::vector<std::byte>> data) {
+    counters.copiesInFlight.fetch_add(1, std::memory_order_relaxed);
+    auto keepAlive = shared_from_this();
+    executor.submit([this, keepAlive, pe, data] {
+        {
+            EventBatch ev(*origin->events, source);
+            ev.add(EventKind::CopyStarted, pe->seq, pe->oldChunk, pe->newChunk);
+        }
+        Status copy;
+        uint64_t from = pe->oldChunk * chunkBytes;
+        // The last chunk of an origin whose size is not a multiple of the chunk size is short.
+        uint64_t len = std::min<uint64_t>(chunkBytes, origin->device->size() - std::min(from, origin->device->size()));
+        std::shared_ptr<std::vector<std::byte>> buf = data;
+        if (!buf) {
+            buf = std::make_shared<std::vector<std::byte>>(len);
+            copy = origin->device->read(from, *buf);
+        }
+        if (copy.ok() && !buf->empty()) copy = cow->write(pe->newChunk * chunkBytes, *buf);
+        counters.copiesInFlight.fetch_sub(1, std::memory_order_relaxed);
+        counters.copiesFinished.fetch_add(1, std::memory_order_relaxed);
+        {
+            EventBatch ev(*origin->events, source);
+            ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
+        }
+        complete(pe, std::move(copy));
+    });
+}
+
+void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, Status copy) {
+    EventBatch events(*origin->events, source);
+    {
+        std::lock_guard lock(commitMutex);
+        pe->copy = std::move(copy);
+        if (legacy) {
+            // Pre-fix behaviour (before kernel commit 230c83afdd9c): commit in completion order.
+            if (pe->seq != completeSeq) counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+            completeSeq = std::max(completeSeq, pe->seq + 1);
+            commitOne(pe, events);
+        } else if (pe->seq == completeSeq) {
+            ++completeSeq;
+            commitOne(pe, events);
+            // Release the early finishers that are now next in sequence.
+            while (!outOfOrder.empty() && outOfOrder.begin()->first == completeSeq) {
+                auto next = outOfOrder.begin()->second;
+                outOfOrder.erase(outOfOrder.begin());
+                counters.waitingOutOfOrder.fetch_sub(1, std::memory_order_relaxed);
+                ++completeSeq;
+                commitOne(next, events);
+            }
+        } else {
+            outOfOrder.emplace(pe->seq, pe);
+            counters.waitingOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+            counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    events.publish();
+    doneCv.notify_all();
+}
+
+void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, EventBatch& events) {
+    // Caller holds commitMutex.
+    inCommit.emplace(pe->seq, pe);
+    StoreCommit c = store->commit(pe->oldChunk, pe->newChunk, pe->copy, pe->seq);
+    if (c.areaWritten) {
+        counters.areaWrites.fetch_add(1, std::memory_order_relaxed);
+        events.add(EventKind::AreaWritten, 0, c.area, c.recordsInArea, c.zeroedNextArea ? 1 : 0);
+    }
+    const bool valid = c.valid();
+    if (!valid) markInvalid(c.status.error(), events);
+    if (c.released.empty()) return;
+    std::vector<std::shared_ptr<PendingException>> released;
+    for (uint64_t token : c.released) {
+        auto it = inCommit.find(token);
+        if (it == inCommit.end()) continue;
+        released.push_back(it->second);
+        inCommit.erase(it);
+    }
+    if (valid) {
+        std::unique_lock lock(tableMutex);
+        for (auto& r : released) {
+            table[r->oldChunk] = r->newChunk;
+            order.emplace_back(r->oldChunk, r->newChunk);
+        }
+    }
+    {
+        std::lock_guard lock(doneMutex);
+        for (auto& r : released) {
+            r->done = true;
+            r->success = valid;
+        }
+    }
+    for (auto& r : released) {
+        if (valid) {
+            counters.committed.fetch_add(1, std::memory_order_relaxed);
+            events.add(EventKind::ExceptionCommitted, r->seq, r->oldChunk, r->newChunk);
+        }
+    }
+}
+
+void Snapshot::Impl::markInvalid(const Error& why, EventBatch& events) {
+    // Caller holds commitMutex.
+    if (state.load() == SnapshotState::Invalid) return;
+    state.store(SnapshotState::Invalid);
+    invalidReason = why;
+    store->drop();
+    events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why.code));
+}
+
+void Snapshot::Impl::invalidate(const Error& why) {
+    EventBatch events(*origin->events, source);
+    std::lock_guard lock(commitMutex);
+    markInvalid(why, events);
+    // `events` publishes after the lock is released (destruction order).
+}
+
+Error Snapshot::Impl::invalidError(const std::string& what) {
+    std::lock_guard lock(commitMutex);
+    std::string reason = invalidReason.ok() ? std::string() : ": " + invalidReason.error().message;
+    return makeError(ErrorCode::Invalidated, "snapshot " + name + " " + what + reason, name, "invalid");
+}
+
+void Snapshot::Impl::wait(const std::shared_ptr<PendingException>& pe) {
+    std::unique_lock lock(doneMutex);
+    doneCv.wait(lock, [&] { return pe->done; });
+}
+
+}  // namespace loopsnap
