@@ -111,7 +111,10 @@ std::vector<std::string> words(const std::string& s) {
 
 bool sameFile(const std::string& a, const std::string& b) {
     struct stat x{}, y{};
-    return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    if (::stat(a.c_str(), &x) != 0 || ::stat(b.c_str(), &y) != 0) return false;
+    // Two nodes of one block device (/dev/dm-0, /dev/mapper/x) are the same device.
+    if (S_ISBLK(x.st_mode) && S_ISBLK(y.st_mode)) return x.st_rdev == y.st_rdev;
+    return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 // The merge mark is the userspace engine's sidecar key (snapshot_files.h), so that either
