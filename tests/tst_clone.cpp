@@ -61,6 +61,8 @@ private slots:
     void wholeRegionWriteSkipsSourcePartialWriteHydrates();
     void discardTrimsToWholeRegionsAndPassesDown_data();
     void discardTrimsToWholeRegionsAndPassesDown();
+    void discardNeverDropsTheShortLastRegion_data();
+    void discardNeverDropsTheShortLastRegion();
     void flushAndFuaMakeWritesDurable_data();
     void flushAndFuaMakeWritesDurable();
     void periodicCommitWithoutFlush();
@@ -172,7 +174,7 @@ void TestClone::randomizedModel() {
         }
         case 5: {  // discard
             uint64_t off = pick(size), len = pick(std::min<uint64_t>(4 * rs, size - off));
-            uint64_t first = (off + rs - 1) / rs, last = (off + len == size) ? regions : (off + len) / rs;
+            uint64_t first = (off + rs - 1) / rs, last = (off + len) / rs;  // bio_region_range()
             LS_QVERIFY_OK(r.clone->discard(off, len));
             if (first < last) {
                 model.discardRegions(first, last, rs);
@@ -355,6 +357,39 @@ void TestClone::discardTrimsToWholeRegionsAndPassesDown() {
     std::vector<std::byte> b0(rs);
     LS_QVERIFY_OK(clone->read(0, b0));
     QVERIFY(b0 == patternBytes(4, 0, rs));
+}
+
+void TestClone::discardNeverDropsTheShortLastRegion_data() {
+    QTest::addColumn<quint64>("offset");
+    QTest::addColumn<quint64>("length");
+    QTest::addColumn<quint64>("discardedRegions");  // whole regions the discard covers
+    // Source 1 MiB + 4 KiB, 64 KiB regions: 16 whole regions and a 4 KiB last one (region 16).
+    QTest::newRow("only-the-short-region") << quint64(1 << 20) << quint64(4096) << quint64(0);
+    QTest::newRow("last-whole-and-short") << quint64(15 << 16) << quint64((64 + 4) << 10) << quint64(1);
+    QTest::newRow("whole-device") << quint64(0) << quint64((1 << 20) + 4096) << quint64(16);
+}
+
+// Issue #11 item 7: dm-clone's bio_region_range() rounds the discard's end down, so the short
+// last region is never discarded (it keeps the source's data and stays unhydrated).
+void TestClone::discardNeverDropsTheShortLastRegion() {
+    QFETCH(quint64, offset);
+    QFETCH(quint64, length);
+    QFETCH(quint64, discardedRegions);
+    const uint64_t rs = 64 << 10, size = (1 << 20) + 4096;
+    auto log = std::make_shared<WriteLog>();
+    auto dest = RecordingDevice::create(std::make_shared<MemoryDevice>(size), log, "dest").value();
+    auto src = patternDevice(17, size, "source");
+    auto meta = std::make_shared<MemoryDevice>(CloneMetadata::requiredSize({size, rs}));
+    auto clone = Clone::create(src, dest, meta, rs, quietCloneOptions()).value();
+    QCOMPARE(clone->regionCount(), uint64_t(17));
+    LS_QVERIFY_OK(clone->discard(offset, length));
+    QCOMPARE(clone->hydratedRegions(), discardedRegions);
+    QVERIFY(!clone->isRegionHydrated(16));
+    std::vector<std::byte> tail(4096);
+    LS_QVERIFY_OK(clone->read(1 << 20, tail));
+    QVERIFY(tail == patternBytes(17, 1 << 20, 4096));
+    for (const auto& e : log->entries())
+        if (e.kind == LogEntry::Kind::Discard) QVERIFY(e.offset + e.length <= 16 * rs);
 }
 
 void TestClone::flushAndFuaMakeWritesDurable_data() {

@@ -136,6 +136,27 @@ void TestCloneCli::errors_data() {
                                     << 1 << "does not exist";
     QTest::newRow("meta-exists") << "clone" << "clone create --source $D/src.img --dest $D/dst.img --meta $D/c.meta" << 1
                                  << "already exists";
+    // Issue #11 item 8: source, destination and metadata are three different files.
+    QTest::newRow("dest-is-source") << "" << "clone create --source $D/src.img --dest $D/src.img --meta $D/new.meta"
+                                    << 1 << "three different files";
+    QTest::newRow("dest-is-source-by-symlink")
+        << "links" << "clone create --source $D/src.img --dest $D/sym.img --meta $D/new.meta" << 1
+        << "three different files";
+    QTest::newRow("dest-is-source-by-hard-link")
+        << "links" << "clone create --source $D/src.img --dest $D/hard.img --meta $D/new.meta" << 1
+        << "three different files";
+    QTest::newRow("meta-is-dest") << "" << "clone create --source $D/src.img --dest $D/x --meta $D/x" << 1
+                                  << "three different files";
+    QTest::newRow("meta-is-dest-spelled-twice")
+        << "links" << "clone create --source $D/src.img --dest $D/x --meta $D/sub/../x" << 1
+        << "three different files";
+    QTest::newRow("meta-is-dest-through-folder-link")
+        << "links" << "clone create --source $D/src.img --dest $D/x --meta $D/dirlink/x" << 1 << "three different files";
+    QTest::newRow("meta-is-dangling-link-to-dest")
+        << "links" << "clone create --source $D/src.img --dest $D/new.img --meta $D/dangling" << 1
+        << "three different files";
+    QTest::newRow("meta-is-source") << "" << "clone create --source $D/src.img --dest $D/new.img --meta $D/src.img"
+                                    << 1 << "three different files";
     QTest::newRow("no-such-meta") << "" << "clone status --meta $D/none.meta" << 1 << "does not exist";
     QTest::newRow("bad-checksum") << "corrupt" << "clone status --meta $D/c.meta" << 1 << "checksum mismatch";
     QTest::newRow("write-beyond-end") << "clone" << "clone write --meta $D/c.meta --offset 1M --in $D/src.img" << 1
@@ -162,6 +183,14 @@ void TestCloneCli::errors() {
         writeFile(dir.file("c.meta"), m);
     }
     if (setup == "small-dest") writeFile(dir.file("small.img"), patternBytes(1, 0, 512 << 10));
+    if (setup == "links") {
+        std::filesystem::create_symlink(dir.file("src.img"), dir.file("sym.img"));
+        std::filesystem::create_hard_link(dir.file("src.img"), dir.file("hard.img"));
+        std::filesystem::create_directory(dir.file("sub"));
+        std::filesystem::create_directory_symlink(dir.path(), dir.file("dirlink"));
+        std::filesystem::create_symlink("new.img", dir.file("dangling"));
+    }
+    const auto sourceBefore = readFile(dir.file("src.img"));
     auto before = std::filesystem::directory_iterator(dir.path());
     size_t filesBefore = std::distance(before, std::filesystem::directory_iterator());
     std::string cmd = ctl() + " " + QString(args).replace("$D", QString::fromStdString(dir.path())).toStdString();
@@ -173,6 +202,7 @@ void TestCloneCli::errors() {
         // Failed commands create nothing.
         size_t filesAfter = std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator());
         QCOMPARE(filesAfter, filesBefore);
+        QVERIFY(readFile(dir.file("src.img")) == sourceBefore);
         // --json adds the error object on stdout.
         auto j = runCommand(ctl() + " --json " + QString(args).replace("$D", QString::fromStdString(dir.path())).toStdString());
         QCOMPARE(j.exitCode, 1);

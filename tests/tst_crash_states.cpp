@@ -105,6 +105,89 @@ QString checkState(const CrashState& st, bool tearing) {
     return {};
 }
 
+// A scripted log for the brute-force comparison: tokens "a:w0+2" (device a, plain write at
+// sector 0, 2 sectors), "a:F1+1" (FUA write), "a:flush". Each write fills its sectors with its own
+// byte value (1, 2, ...).
+constexpr uint64_t kScriptDevSize = 4 * kCrashSectorSize;
+
+std::shared_ptr<WriteLog> recordScript(const QString& script) {
+    auto log = std::make_shared<WriteLog>();
+    std::map<QChar, std::shared_ptr<RecordingDevice>> devs;
+    uint8_t value = 0;
+    for (const QString& tok : script.split(' ', Qt::SkipEmptyParts)) {
+        QChar name = tok[0];
+        if (!devs.count(name))
+            devs[name] = RecordingDevice::create(std::make_shared<MemoryDevice>(kScriptDevSize), log,
+                                                 QString(name).toStdString()).value();
+        auto& dev = *devs[name];
+        QString op = tok.mid(2);
+        if (op == "flush") {
+            if (!dev.flush().ok()) qFatal("flush failed");
+            continue;
+        }
+        const bool fua = op[0] == 'F';
+        auto parts = op.mid(1).split('+');
+        uint64_t off = parts[0].toULongLong() * kCrashSectorSize, len = parts[1].toULongLong() * kCrashSectorSize;
+        if (!dev.write(off, fill(len, ++value), WriteFlags{fua}).ok()) qFatal("write failed");
+    }
+    return log;
+}
+
+using StateImages = std::vector<std::vector<std::byte>>;  // one image per device
+
+// The reference, straight from the disk model: at a crash after `point` entries, a device has
+// destaged a set D of its completed writes that holds every FUA write and every write a completed
+// flush covers, and any subset of the others; each byte holds the newest write of D covering it.
+std::set<StateImages> referenceStates(const WriteLog& log, uint64_t point) {
+    const auto& entries = log.entries();
+    std::vector<std::set<std::vector<std::byte>>> perDevice;
+    for (uint32_t d = 0; d < log.devices().size(); ++d) {
+        uint64_t cover = 0;
+        for (uint64_t i = 0; i < point; ++i)
+            if (entries[i].device == d && entries[i].kind == LogEntry::Kind::Flush) cover = std::max(cover, entries[i].coversUpTo);
+        std::vector<uint64_t> durable, optional;
+        for (uint64_t i = 0; i < point; ++i) {
+            const LogEntry& e = entries[i];
+            if (e.device != d || e.kind != LogEntry::Kind::Write) continue;
+            (e.fua || i < cover ? durable : optional).push_back(i);
+        }
+        std::set<std::vector<std::byte>> images;
+        for (uint64_t mask = 0; mask < (uint64_t(1) << optional.size()); ++mask) {
+            std::vector<uint64_t> destaged = durable;
+            for (size_t k = 0; k < optional.size(); ++k)
+                if ((mask >> k) & 1) destaged.push_back(optional[k]);
+            std::sort(destaged.begin(), destaged.end());
+            auto img = log.devices()[d].initial;
+            for (uint64_t i : destaged)
+                std::copy(entries[i].data.begin(), entries[i].data.end(), img.begin() + ptrdiff_t(entries[i].offset));
+            images.insert(std::move(img));
+        }
+        perDevice.push_back(std::move(images));
+    }
+    std::set<StateImages> out{StateImages{}};
+    for (const auto& images : perDevice) {
+        std::set<StateImages> next;
+        for (const auto& prefix : out)
+            for (const auto& img : images) {
+                auto s = prefix;
+                s.push_back(img);
+                next.insert(std::move(s));
+            }
+        out = std::move(next);
+    }
+    return out;
+}
+
+QString describeImages(const StateImages& s) {
+    QStringList parts;
+    for (const auto& img : s) {
+        QString sectors;
+        for (uint64_t off = 0; off < img.size(); off += kCrashSectorSize) sectors += QString::number(int(img[off])) + " ";
+        parts << sectors.trimmed();
+    }
+    return "[" + parts.join(" | ") + "]";
+}
+
 }  // namespace
 
 class TestCrashStates : public QObject {
@@ -113,7 +196,44 @@ private slots:
     void exhaustiveStatesHoldExactlyTheirWrites();
     void tornWritesTearOnlyUnflushedMultiSectorWrites();
     void sampledStatesWithoutTearing();
+    void statesMatchTheDiskModel_data();
+    void statesMatchTheDiskModel();
 };
+
+void TestCrashStates::statesMatchTheDiskModel_data() {
+    QTest::addColumn<QString>("script");
+    // Issue #11 item 10: after the flush the device holds B, never F.
+    QTest::newRow("write-fua-write-flush") << "a:w0+2 a:F0+2 a:w0+2 a:flush";
+    // An unflushed write older than a FUA write to the same bytes never shows through it.
+    QTest::newRow("unflushed-under-fua") << "a:w0+2 a:F0+1";
+    QTest::newRow("partial-overlaps") << "a:w0+3 a:F1+1 a:w1+2 a:flush a:w0+1 a:F2+2";
+    QTest::newRow("flush-then-fua-then-writes") << "a:w0+2 a:flush a:F0+1 a:w1+1 a:F1+2 a:w0+1";
+    QTest::newRow("two-fua-over-unflushed") << "a:w0+4 a:F1+1 a:F2+1 a:w3+1";
+    QTest::newRow("two-devices") << "a:w0+2 b:w0+1 a:F1+1 b:F0+1 b:w0+2 a:flush a:w1+1 b:flush b:F1+1";
+}
+
+// Every crash state the generator builds (exhaustively) is one the disk model allows, and every
+// state the model allows is built.
+void TestCrashStates::statesMatchTheDiskModel() {
+    QFETCH(QString, script);
+    auto log = recordScript(script);
+    std::map<uint64_t, std::set<StateImages>> generated;
+    CrashStateOptions o;
+    o.exhaustiveUpTo = 12;
+    forEachCrashState(*log, o, [&](CrashState& st) {
+        StateImages s;
+        for (auto& dev : st.devices) s.push_back(image(*dev));
+        generated[st.point].insert(std::move(s));
+        return true;
+    });
+    for (uint64_t p = 0; p <= log->size(); ++p) {
+        auto expected = referenceStates(*log, p);
+        for (const auto& s : generated[p])
+            QVERIFY2(expected.count(s), qPrintable(QString("point %1: impossible state %2").arg(p).arg(describeImages(s))));
+        for (const auto& s : expected)
+            QVERIFY2(generated[p].count(s), qPrintable(QString("point %1: state %2 never built").arg(p).arg(describeImages(s))));
+    }
+}
 
 void TestCrashStates::exhaustiveStatesHoldExactlyTheirWrites() {
     Rig rig;

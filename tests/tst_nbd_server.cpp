@@ -13,6 +13,7 @@
 
 #include "core/export/nbd_protocol.h"
 #include "core/export/nbd_server.h"
+#include "core/util/errno_map.h"
 #include "core/io/fault_device.h"
 #include "core/io/memory_device.h"
 #include "core/posix/file_device.h"
@@ -271,6 +272,11 @@ private slots:
     void tcpListensOnLoopback();
     void liveSocketIsRefusedStaleOneReplaced();
     void stopClosesConnectionsAndFlushes();
+    void silentConnectionsDoNotLockOutNewClients_data();
+    void silentConnectionsDoNotLockOutNewClients();
+    void silentHandshakeTimesOut();
+    void oldestNegotiatingConnectionIsEvicted();
+    void transmissionLimitRefusesGoWithPolicy();
 
 private:
     std::unique_ptr<TempDir> dir_;
@@ -546,16 +552,23 @@ void TestNbdServer::oversizedWriteKeepsConnectionInSync() {
 void TestNbdServer::engineErrorsMapToNbdErrors_data() {
     QTest::addColumn<int>("code");
     QTest::addColumn<quint32>("nbdError");
-    QTest::newRow("IOError") << int(ErrorCode::IOError) << kEIO;
-    QTest::newRow("Corruption") << int(ErrorCode::Corruption) << kEIO;
-    QTest::newRow("Invalidated") << int(ErrorCode::Invalidated) << kEIO;
-    QTest::newRow("NoSpace") << int(ErrorCode::NoSpace) << kENOSPC;
-    QTest::newRow("InvalidArgument") << int(ErrorCode::InvalidArgument) << kEINVAL;
+    QTest::addColumn<int>("posixErrno");  // core/util/errno_map.h, which FUSE returns too
+    QTest::newRow("IOError") << int(ErrorCode::IOError) << kEIO << EIO;
+    QTest::newRow("Corruption") << int(ErrorCode::Corruption) << kEIO << EIO;
+    QTest::newRow("Invalidated") << int(ErrorCode::Invalidated) << kEIO << EIO;
+    QTest::newRow("Busy") << int(ErrorCode::Busy) << kEIO << EIO;
+    QTest::newRow("NotFound") << int(ErrorCode::NotFound) << kEIO << EIO;
+    QTest::newRow("NoSpace") << int(ErrorCode::NoSpace) << kENOSPC << ENOSPC;
+    QTest::newRow("InvalidArgument") << int(ErrorCode::InvalidArgument) << kEINVAL << EINVAL;
+    QTest::newRow("Unsupported") << int(ErrorCode::Unsupported) << kENOTSUP << EOPNOTSUPP;
+    QTest::newRow("Aborted") << int(ErrorCode::Aborted) << kESHUTDOWN << ESHUTDOWN;
 }
 
 void TestNbdServer::engineErrorsMapToNbdErrors() {
     QFETCH(int, code);
     QFETCH(quint32, nbdError);
+    QFETCH(int, posixErrno);
+    QCOMPARE(errnoFor(ErrorCode(code)), posixErrno);
     QCOMPARE(nbdErrorFor(ErrorCode(code)), nbdError);
 }
 
@@ -713,6 +726,116 @@ void TestNbdServer::stopClosesConnectionsAndFlushes() {
     QVERIFY(flushed);
     Client late;
     QVERIFY(!late.connectUnix(sock_));
+}
+
+void TestNbdServer::silentConnectionsDoNotLockOutNewClients_data() {
+    QTest::addColumn<bool>("tcp");
+    QTest::newRow("unix socket") << false;
+    QTest::newRow("tcp 127.0.0.1") << true;
+}
+
+// Issue #11 item 3: 130 connections that never send their client flags (more than the 128
+// transmission slots) must not lock out a new client.
+void TestNbdServer::silentConnectionsDoNotLockOutNewClients() {
+    QFETCH(bool, tcp);
+    uint16_t port = 0;
+    if (tcp) {
+        auto p = server_->listenTcp("127.0.0.1", 0);
+        LS_QVERIFY_OK(p);
+        port = *p;
+    }
+    auto connect = [&](Client& c) { return tcp ? c.connectTcp(port) : c.connectUnix(sock_); };
+    constexpr int kSilent = 130;
+    std::vector<std::unique_ptr<Client>> silent;
+    for (int i = 0; i < kSilent; ++i) {
+        silent.push_back(std::make_unique<Client>());
+        QVERIFY(connect(*silent.back()));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(server_->negotiatingConnections(), uint64_t(kSilent), 10000);
+    Client fresh;
+    QVERIFY(connect(fresh));
+    QVERIFY(fresh.handshake());
+    QVERIFY(fresh.go("disk"));
+    std::vector<std::byte> out;
+    QCOMPARE(fresh.read(0, 4096, out), 0u);
+    QVERIFY(out == patternBytes(1, 0, 4096));
+    // The silent ones are still there, neither evicted nor counted as transmitting.
+    QCOMPARE(server_->negotiatingConnections(), uint64_t(kSilent));
+    QCOMPARE(server_->evictedHandshakes(), uint64_t(0));
+    QCOMPARE(server_->exports().front().activeConnections, uint64_t(1));
+}
+
+void TestNbdServer::silentHandshakeTimesOut() {
+    NbdServerOptions o;
+    o.handshakeTimeout = std::chrono::milliseconds(200);
+    NbdServer server(o);
+    LS_QVERIFY_OK(server.addExport({"disk", disk_, false, ""}));
+    const std::string path = dir_->file("timeout.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    Client silent;  // connects, never sends its flags
+    QVERIFY(silent.connectUnix(path));
+    QVERIFY(silent.greeting() >= 0);
+    Client trickle;  // sends its flags and then half an option header, never the rest
+    QVERIFY(trickle.connectUnix(path) && trickle.handshake());
+    std::vector<uint8_t> half;
+    be64(half, kIHaveOpt);
+    QVERIFY(trickle.send(half));
+    QVERIFY(silent.closedByServer());  // within the client's 5 s receive timeout
+    QVERIFY(trickle.closedByServer());
+    QTRY_COMPARE_WITH_TIMEOUT(server.timedOutHandshakes(), uint64_t(2), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(server.activeConnections(), uint64_t(0), 5000);
+    // A client that negotiates in time is served, and transmission has no such deadline.
+    Client good;
+    QVERIFY(good.connectUnix(path) && good.handshake() && good.go("disk"));
+    QTest::qWait(300);
+    std::vector<std::byte> out;
+    QCOMPARE(good.read(0, 4096, out), 0u);
+}
+
+void TestNbdServer::oldestNegotiatingConnectionIsEvicted() {
+    NbdServerOptions o;
+    o.maxNegotiating = 4;
+    NbdServer server(o);
+    LS_QVERIFY_OK(server.addExport({"disk", disk_, false, ""}));
+    const std::string path = dir_->file("evict.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    std::vector<std::unique_ptr<Client>> silent;
+    for (int i = 0; i < 4; ++i) {
+        silent.push_back(std::make_unique<Client>());
+        QVERIFY(silent.back()->connectUnix(path));
+        QTRY_COMPARE_WITH_TIMEOUT(server.negotiatingConnections(), uint64_t(i + 1), 5000);
+    }
+    Client fresh;
+    QVERIFY(fresh.connectUnix(path));
+    QVERIFY(fresh.handshake() && fresh.go("disk"));
+    std::vector<std::byte> out;
+    QCOMPARE(fresh.read(0, 4096, out), 0u);
+    QCOMPARE(server.evictedHandshakes(), uint64_t(1));
+    // The oldest silent connection was the one closed: greeting, then EOF.
+    QVERIFY(silent.front()->greeting() >= 0);
+    QVERIFY(silent.front()->closedByServer());
+    QCOMPARE(server.negotiatingConnections(), uint64_t(3));
+}
+
+void TestNbdServer::transmissionLimitRefusesGoWithPolicy() {
+    NbdServerOptions o;
+    o.maxConnections = 1;
+    NbdServer server(o);
+    LS_QVERIFY_OK(server.addExport({"disk", disk_, false, ""}));
+    const std::string path = dir_->file("limit.sock");
+    LS_QVERIFY_OK(server.listenUnix(path));
+    Client first;
+    QVERIFY(first.connectUnix(path) && first.handshake() && first.go("disk"));
+    Client second;
+    QVERIFY(second.connectUnix(path) && second.handshake());
+    auto rs = second.infoOrGo(kOptGo, "disk");
+    QVERIFY(!rs.empty());
+    QCOMPARE(rs.back().type, kRepErrPolicy);
+    QVERIFY(second.closedByServer());
+    first.close();
+    QTRY_COMPARE_WITH_TIMEOUT(server.activeConnections(), uint64_t(0), 5000);
+    Client third;  // the slot is free again
+    QVERIFY(third.connectUnix(path) && third.handshake() && third.go("disk"));
 }
 
 QTEST_GUILESS_MAIN(TestNbdServer)

@@ -1,11 +1,13 @@
 #include "cli.h"
 
+#include <QFile>
 #include <QJsonDocument>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 
+#include "core/snapshot/snapshot_files.h"
 #include "core/util/size.h"
 
 namespace loopsnap::cli {
@@ -69,10 +71,37 @@ bool uintOption(QCommandLineParser& parser, const QString& name, uint64_t* out, 
     return true;
 }
 
+namespace {
+// What the user can run next, from the error's stable detail (core messages carry no commands).
+std::string hintFor(const Error& error) {
+    if (error.detail == "merge-unfinished") {
+        if (error.message.find("loopsnapctl merge") != std::string::npos) return {};  // already named
+        auto record = readOriginRecord(error.subject);
+        std::string cow = record.ok() && !record->merging.empty() ? record->merging : "C";
+        return "finish the merge with: loopsnapctl merge --origin " + error.subject + " --cow " + cow;
+    }
+    if (error.detail == "snapshot-missing") {
+        std::string hint;
+        auto record = readOriginRecord(error.subject);
+        for (const std::string& cow : record.ok() ? record->snapshots : std::vector<std::string>{})
+            if (!QFile::exists(q(cow)))
+                hint += std::string(hint.empty() ? "" : "\nloopsnapctl: ") + "if " + cow +
+                        " is gone for good, forget it with: loopsnapctl snapshot forget --origin " + error.subject + " --cow " + cow;
+        return hint;
+    }
+    if (error.detail == "origin-has-snapshots")
+        return "serve it as origin:" + error.subject + " (writes copy into its snapshots), or with --read-only";
+    return {};
+}
+}  // namespace
+
 int fail(const Context& ctx, const Error& error) {
     std::fprintf(stderr, "loopsnapctl: %s\n", error.message.c_str());
+    if (std::string hint = hintFor(error); !hint.empty()) std::fprintf(stderr, "loopsnapctl: %s\n", hint.c_str());
     if (ctx.json) {
         QJsonObject e{{"code", errorCodeName(error.code)}, {"message", q(error.message)}};
+        if (!error.subject.empty()) e["subject"] = q(error.subject);
+        if (!error.detail.empty()) e["detail"] = q(error.detail);
         printJson(QJsonObject{{"error", e}});
     }
     return kFailed;
@@ -83,6 +112,9 @@ void printJson(const QJsonObject& object) {
     std::fflush(stdout);
 }
 void printJsonLine(const QJsonObject& object) { printJson(object); }
+QJsonObject jsonObjectOf(const std::string& json) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
+}
 void printText(const QString& text) {
     std::printf("%s\n", qPrintable(text));
     std::fflush(stdout);

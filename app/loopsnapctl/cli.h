@@ -36,6 +36,8 @@ int usageError(const QString& message);
 int fail(const Context& ctx, const Error& error);
 void printJson(const QJsonObject& object);        // one compact line
 void printJsonLine(const QJsonObject& object);    // same; for progress streams
+// A JSON object written by core (core/export/status_json.h) as a QJsonObject, to add fields to.
+QJsonObject jsonObjectOf(const std::string& json);
 void printText(const QString& text);              // stdout + newline
 void printNote(const QString& text);              // stderr + newline (notes, warnings)
 

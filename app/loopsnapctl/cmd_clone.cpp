@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "core/clone/clone_files.h"
+#include "core/export/status_json.h"
 #include "core/util/progress.h"
 #include "core/posix/file_device.h"
 
@@ -19,13 +20,7 @@ namespace {
 
 constexpr size_t kIoPiece = 1 << 20;
 
-QJsonObject statusJson(const CloneStatus& st) {
-    return QJsonObject{{"status", q(st.kernelLine())},
-                       {"hydrated_regions", qint64(st.hydratedRegions)},
-                       {"total_regions", qint64(st.totalRegions)},
-                       {"hydrating_regions", qint64(st.hydratingRegions)},
-                       {"region_sectors", qint64(st.regionSectors)}};
-}
+QJsonObject statusJson(const CloneStatus& st) { return jsonObjectOf(cloneStatusJson(st)); }
 
 int cloneCreate(Context& ctx, const QStringList& args) {
     QCommandLineParser p;

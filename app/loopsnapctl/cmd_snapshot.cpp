@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli.h"
+#include "core/export/status_json.h"
 #include "core/posix/file_device.h"
 #include "core/snapshot/snapshot_files.h"
 #include "core/util/size.h"
@@ -14,15 +15,7 @@
 namespace loopsnap::cli {
 namespace {
 
-QJsonObject statusJson(const SnapshotStatus& s) {
-    return QJsonObject{{"status", q(s.kernelStatusLine())},
-                       {"state", snapshotStateName(s.state)},
-                       {"allocated_sectors", qint64(s.allocatedSectors)},
-                       {"total_sectors", qint64(s.totalSectors)},
-                       {"metadata_sectors", qint64(s.metadataSectors)},
-                       {"chunk_sectors", qint64(s.chunkSectors)},
-                       {"exceptions", qint64(s.exceptions)}};
-}
+QJsonObject statusJson(const SnapshotStatus& s) { return jsonObjectOf(snapshotStatusJson(s)); }
 
 Result<std::vector<std::byte>> readInputFile(const QString& path) {
     QFile f(path);
@@ -100,7 +93,8 @@ int snapshotRead(Context& ctx, const QStringList& args) {
     if (!parseOrUsage(p, args)) return kUsage;
     QString origin, cow, out;
     if (!requireValue(p, "origin", &origin) || !requireValue(p, "cow", &cow) || !requireValue(p, "out", &out)) return kUsage;
-    auto opened = openSnapshotFiles(origin.toStdString(), {cow.toStdString()});
+    // Read-only: a new store is not formatted (it reads as the origin), nothing is recorded.
+    auto opened = openSnapshotFiles(origin.toStdString(), {cow.toStdString()}, SnapshotOpenOptions{.readOnly = true});
     if (!opened.ok()) return fail(ctx, opened.error());
     auto dev = opened.value().snapshots[0]->device();
     if (auto st = writeDeviceToFile(*dev, out); !st.ok()) return fail(ctx, st.error());
@@ -133,6 +127,19 @@ int snapshotWrite(Context& ctx, const QStringList& args) {
     return kOk;
 }
 
+// Removes a store from its origin's record (for a snapshot that is gone); touches no store.
+int snapshotForget(Context& ctx, const QStringList& args) {
+    QCommandLineParser p;
+    p.addOptions({{"origin", "Origin.", "O"}, {"cow", "COW store to forget.", "C"}});
+    if (!parseOrUsage(p, args)) return kUsage;
+    QString origin, cow;
+    if (!requireValue(p, "origin", &origin) || !requireValue(p, "cow", &cow)) return kUsage;
+    if (auto st = forgetSnapshotOfOrigin(origin.toStdString(), cow.toStdString()); !st.ok()) return fail(ctx, st.error());
+    if (ctx.json) printJson(QJsonObject{{"forgotten", cow}, {"origin", origin}});
+    else printText(QString("%1 is no longer recorded as a snapshot of %2 (no file was changed)").arg(cow, origin));
+    return kOk;
+}
+
 }  // namespace
 
 int runSnapshot(Context& ctx, const QStringList& args) {
@@ -143,7 +150,8 @@ int runSnapshot(Context& ctx, const QStringList& args) {
     if (sub == "status") return snapshotStatus(ctx, rest);
     if (sub == "read") return snapshotRead(ctx, rest);
     if (sub == "write") return snapshotWrite(ctx, rest);
-    return usageError("snapshot needs one of: create, status, read, write");
+    if (sub == "forget") return snapshotForget(ctx, rest);
+    return usageError("snapshot needs one of: create, status, read, write, forget");
 }
 
 int runInspect(Context& ctx, const QStringList& args) {

@@ -10,7 +10,7 @@
 using namespace loopsnap::cli;
 
 static const CommandEntry kCommands[] = {
-    {"snapshot", runSnapshot, "create | status | read | write  a snapshot (kernel COW format)"},
+    {"snapshot", runSnapshot, "create | status | read | write | forget  a snapshot (kernel COW format)"},
     {"inspect", runInspect, "show a COW store's header and committed exceptions"},
     {"origin", runOrigin, "write  to an origin through the engine (copy-on-write)"},
     {"workload", runWorkload, "run a seeded random mix of origin and snapshot writes"},

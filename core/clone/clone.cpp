@@ -364,16 +364,19 @@ Status Clone::discard(uint64_t offset, uint64_t length) {
     LS_TRY(checkRange(offset, length));
     LS_TRY(failIfFailed());
     const uint64_t rs = geometry_.regionSize, end = offset + length;
-    // Trim to whole regions; the device's last region may be short and counts as whole when the
-    // discard reaches the end of the device.
+    // Trim to whole regions as dm-clone's bio_region_range() does: the start rounds up, the end
+    // rounds down. A short last region (the device is not a region multiple) is never covered
+    // whole, so a discard never drops it: it keeps the source's data.
     uint64_t first = (offset + rs - 1) / rs;
-    uint64_t last = end == size() ? regionCount() : end / rs;  // exclusive
+    uint64_t last = end / rs;  // exclusive
     if (first >= last) return {};
-    UserIoScope scope(*this);
-    auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
-    if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
-    markHydrated(first, last - first);
-    publish(EventKind::RegionsDiscarded, first, last - first);
+    {
+        UserIoScope scope(*this);
+        auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
+        if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
+        markHydrated(first, last - first);
+    }
+    publish(EventKind::RegionsDiscarded, first, last - first);  // no clone lock held
     return {};
 }
 

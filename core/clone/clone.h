@@ -27,7 +27,21 @@
 // in Fail mode (status "Fail", every request fails), like the kernel.
 //
 // Thread-safety: every public method may be called from any thread concurrently (BlockDevice
-// contract). Events are published with no clone lock held.
+// contract).
+//
+// Events (core/events/listener.h) are published on the thread doing the work, never with the
+// bitmap mutex held. Which clone locks are held when each is published:
+//   RegionHydrationStarted, RegionHydrated (a copy)  the exclusive range lock of the regions being
+//                                                    copied (a hydration run, or the user write
+//                                                    that triggered the copy)
+//   RegionHydrated (a whole-region user write)       that write's exclusive range lock
+//   CloneSourceError                                 the failed request's range lock (shared for
+//                                                    a read, exclusive for a write or a copy)
+//   CloneCommit                                      the commit mutex (no range lock)
+//   RegionsDiscarded, HydrationEnabled               none
+// So a listener must not call into this clone (its I/O would wait for the range lock the publisher
+// holds, and a commit from the listener would deadlock on the commit mutex); it only records, as
+// the listener contract requires.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,9 @@
 #include "core/clone/clone_files.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <variant>
 
 #include "core/io/nbd_source_device.h"
 #include "core/posix/file_device.h"
@@ -41,7 +44,56 @@ static Result<std::shared_ptr<BlockDevice>> openSource(const std::string& spec, 
     return std::shared_ptr<BlockDevice>(dev);
 }
 
+namespace {
+
+// What a path names: an existing file's device and inode (through symlinks and hard links), or,
+// for a file that does not exist yet, the absolute path it would be created at (symlinks in the
+// folders and a dangling final symlink resolved), so two spellings of one new file compare equal.
+using FileIdentity = std::variant<std::pair<dev_t, ino_t>, std::string>;
+
+FileIdentity fileIdentity(const std::string& path) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0) return std::make_pair(st.st_dev, st.st_ino);
+    std::error_code ec;
+    fs::path p = fs::absolute(fs::path(path), ec);
+    for (int depth = 0; depth < 40 && fs::is_symlink(fs::symlink_status(p, ec)); ++depth) {
+        fs::path target = fs::read_symlink(p, ec);
+        if (ec) break;
+        p = target.is_absolute() ? target : p.parent_path() / target;
+    }
+    return fs::weakly_canonical(p, ec).string();
+}
+
+// Source, destination and metadata must be three different files: a clone whose destination is
+// its source would change the source with every write, and one whose metadata is its destination
+// would have user data overwrite the metadata (or fail after creating the file).
+Status checkCloneFilesDistinct(const CloneCreateRequest& req) {
+    struct Named {
+        const char* role;
+        const std::string* path;
+    };
+    std::vector<Named> files;
+    if (!NbdSourceDevice::isNbdUri(req.source)) files.push_back({"source", &req.source});
+    files.push_back({"destination", &req.dest});
+    files.push_back({"metadata", &req.meta});
+    std::vector<FileIdentity> ids;
+    for (const auto& f : files) ids.push_back(fileIdentity(*f.path));
+    for (size_t i = 0; i < files.size(); ++i)
+        for (size_t j = i + 1; j < files.size(); ++j)
+            if (ids[i] == ids[j])
+                return makeError(ErrorCode::InvalidArgument,
+                                 std::string(files[i].role) + " " + *files[i].path + " and " + files[j].role + " " +
+                                     *files[j].path +
+                                     " are the same file; the source, destination and metadata must be three "
+                                     "different files",
+                                 *files[j].path, "clone-files-not-distinct");
+    return {};
+}
+
+}  // namespace
+
 Result<CloneStatus> createCloneFiles(const CloneCreateRequest& req) {
+    LS_TRY(checkCloneFilesDistinct(req));
     if (fileExists(req.meta))
         return makeError(ErrorCode::InvalidArgument, "metadata file " + req.meta + " already exists; refusing to overwrite it");
     LS_ASSIGN(auto source, openSource(req.source, std::nullopt));

@@ -29,8 +29,9 @@ struct CloneCreateRequest {
     uint64_t regionSize = kDefaultCloneRegionSize;
 };
 
-// Validates everything (source reachable, region size, sizes equal, metadata absent) before
-// creating or writing any file, then creates the destination if needed and formats the metadata.
+// Validates everything (source, destination and metadata three different files, compared by
+// device and inode through symlinks and hard links, or by resolved path for files not created yet;
+// source reachable, region size, sizes equal, metadata absent) before creating or writing any file, then creates the destination if needed and formats the metadata.
 Result<CloneStatus> createCloneFiles(const CloneCreateRequest& request);
 
 Result<std::shared_ptr<Clone>> openCloneFiles(const std::string& metaPath, CloneOptions options = {});

@@ -358,7 +358,8 @@ CrashTestReport runCloneCrashTest(const CrashTestOptions& opt) {
             std::vector<const LogEntry*> overlay;
             for (const LogEntry* e : dev.overlay()) {
                 bool whole = e >= entries.data() && e < entries.data() + entries.size();
-                if (!whole || std::binary_search(keep.begin(), keep.end(), uint64_t(e - entries.data()))) overlay.push_back(e);
+                if (!whole || e->fua || std::binary_search(keep.begin(), keep.end(), uint64_t(e - entries.data())))
+                    overlay.push_back(e);  // FUA entries are durable, re-applied over older kept writes
             }
             return std::make_shared<CrashImageDevice>(st.bases[ix], std::move(overlay), dev.describe(), dev.pieces());
         };

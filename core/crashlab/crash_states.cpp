@@ -58,29 +58,36 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
     std::vector<std::vector<std::byte>> base;
     for (auto& d : devs) base.push_back(d.initial);
     std::vector<uint64_t> covered(devs.size(), 0);  // per device: entries < covered[d] are durable
-    std::vector<std::vector<uint64_t>> fuaApplied(devs.size());
+    // Per device, the FUA writes at or after covered[d]: durable, and newer than any unflushed
+    // write they follow, so a state re-applies them over the unflushed writes it keeps.
+    std::vector<std::vector<uint64_t>> fuaSinceCover(devs.size());
     std::mt19937_64 rng(options.seed);
     uint64_t visited = 0;
 
     for (uint64_t p = 0; p <= entries.size(); ++p) {
         if (p > 0) {
-            // Entry p-1 has now completed: fold what became durable into the base.
+            // Entry p-1 has now completed: fold what became durable into the base, which holds,
+            // per byte, the newest durable write.
             const LogEntry& e = entries[p - 1];
             uint32_t d = e.device;
             if (e.kind == LogEntry::Kind::Write && e.fua) {
-                applyEntry(base[d], e);
-                fuaApplied[d].push_back(p - 1);
+                applyEntry(base[d], e);  // newer than every write before it
+                fuaSinceCover[d].push_back(p - 1);
             } else if (e.kind == LogEntry::Kind::Flush && e.coversUpTo > covered[d]) {
-                uint64_t firstNew = UINT64_MAX;
+                // Every write before coversUpTo is durable now: apply them in log order, FUA ones
+                // included (a later plain write to the same bytes is newer than a FUA write)...
                 for (uint64_t i = covered[d]; i < e.coversUpTo; ++i) {
                     const LogEntry& w = entries[i];
-                    if (w.device != d || w.kind == LogEntry::Kind::Flush || (w.kind == LogEntry::Kind::Write && w.fua)) continue;
-                    applyEntry(base[d], w);
-                    firstNew = std::min(firstNew, i);
+                    if (w.device == d && w.kind != LogEntry::Kind::Flush) applyEntry(base[d], w);
                 }
-                // FUA writes newer than what was just folded in must stay on top.
-                for (uint64_t i : fuaApplied[d])
-                    if (i > firstNew) applyEntry(base[d], entries[i]);
+                // ...then the FUA writes that completed after the flush was issued stay on top.
+                std::vector<uint64_t> newer;
+                for (uint64_t i : fuaSinceCover[d])
+                    if (i >= e.coversUpTo) {
+                        applyEntry(base[d], entries[i]);
+                        newer.push_back(i);
+                    }
+                fuaSinceCover[d] = std::move(newer);
                 covered[d] = e.coversUpTo;
             }
         }
@@ -93,6 +100,9 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                 if (w.device == d && w.kind != LogEntry::Kind::Flush && !(w.kind == LogEntry::Kind::Write && w.fua)) unstable.push_back(i);
             }
         std::sort(unstable.begin(), unstable.end());
+        std::vector<uint64_t> fuaOrder;  // every device's FUA writes since its last covering flush
+        for (const auto& list : fuaSinceCover) fuaOrder.insert(fuaOrder.end(), list.begin(), list.end());
+        std::sort(fuaOrder.begin(), fuaOrder.end());
         std::vector<std::vector<bool>> subsets;
         size_t u = unstable.size();
         if (u <= options.exhaustiveUpTo) {
@@ -116,8 +126,18 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
             st.unflushed = u;
             std::vector<std::vector<const LogEntry*>> overlay(devs.size());
             std::shared_ptr<std::deque<LogEntry>> pieces;
+            // Walk the kept unflushed writes and the durable FUA writes in log order: a FUA write
+            // newer than a kept write to the same bytes is re-applied over it.
+            size_t nextFua = 0;
+            auto reapplyFuaBefore = [&](uint64_t index) {
+                for (; nextFua < fuaOrder.size() && fuaOrder[nextFua] < index; ++nextFua) {
+                    const LogEntry& f = entries[fuaOrder[nextFua]];
+                    if (!overlay[f.device].empty()) overlay[f.device].push_back(&f);  // else the base has it on top
+                }
+            };
             for (size_t k = 0; k < u; ++k)
                 if (keep[k]) {
+                    reapplyFuaBefore(unstable[k]);
                     const LogEntry& w = entries[unstable[k]];
                     st.keptUnflushed.push_back(unstable[k]);
                     if (options.tornWrites && w.kind == LogEntry::Kind::Write && (rng() & 1)) {
@@ -149,6 +169,7 @@ uint64_t forEachCrashState(const WriteLog& log, const CrashStateOptions& options
                     }
                     overlay[w.device].push_back(&w);
                 }
+            reapplyFuaBefore(UINT64_MAX);
             for (uint32_t d = 0; d < devs.size(); ++d) {
                 st.devices.push_back(
                     std::make_shared<CrashImageDevice>(&base[d], std::move(overlay[d]), devs[d].name + "@crash", pieces));

@@ -1,10 +1,13 @@
 // Crash-state generation from a WriteLog (see core/io/recording_device.h for the ordering model).
 //
 // For every point p of the log (a crash after the first p entries) and every device, the disk
-// holds: its initial contents, every write covered by a flush that completed before p, every FUA
-// write before p, and any subset of the other writes issued before p (a volatile cache may have
-// destaged any of them). The generator visits, per point, every subset when there are at most
-// `exhaustiveUpTo` such writes, else `samples` seeded random subsets plus "none" and "all".
+// has destaged a set D of the writes completed before p: every write covered by a flush that
+// completed before p, every FUA write before p, and any subset of the others (a volatile cache
+// may have destaged any of them). Each byte holds the newest write in D covering it (log order),
+// or the initial contents: so a plain write newer than a FUA write to the same bytes wins once a
+// flush covers it, and an unflushed write never shows through a newer FUA write. The generator
+// visits, per point, every subset when there are at most `exhaustiveUpTo` such writes, else
+// `samples` seeded random subsets plus "none" and "all".
 //
 // With tornWrites, a kept multi-sector write that is neither FUA nor flushed may also persist only
 // in part: each state tears such a write with probability 1/2, keeping a random proper subset of
@@ -40,7 +43,9 @@ public:
     std::string describe() const override { return name_; }
 
     // What the state put over the base, in log order, and the torn pieces it points into: a
-    // checker rebuilds the state with fewer of them to shrink a violation's trace.
+    // checker rebuilds the state with fewer of them to shrink a violation's trace. Besides the
+    // kept unflushed writes it holds the durable FUA writes newer than one of them (re-applied so
+    // the newer data stays on top): a shrinker must keep those (LogEntry::fua).
     const std::vector<const LogEntry*>& overlay() const { return overlay_; }
     const std::shared_ptr<const std::deque<LogEntry>>& pieces() const { return pieces_; }
 

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +10,8 @@
 #include <cstring>
 
 #include "core/clone/clone.h"
+#include "core/export/socket_io.h"
+#include "core/export/status_json.h"
 
 namespace loopsnap {
 
@@ -19,15 +19,7 @@ namespace {
 
 bool sendLine(int fd, const std::string& text) {
     std::string line = text + "\n";
-    const char* p = line.data();
-    size_t n = line.size();
-    while (n) {
-        ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r, n -= size_t(r);
-    }
-    return true;
+    return sendAll(fd, line.data(), line.size());
 }
 
 std::string errorJson(ErrorCode code, const std::string& message) {
@@ -41,28 +33,6 @@ size_t skipWs(const std::string& s, size_t i) {
 }
 
 }  // namespace
-
-std::string jsonEscape(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += char(c);
-                }
-        }
-    }
-    return out;
-}
 
 std::string controlCommandOf(const std::string& line) {
     // Deliberately small: a flat object whose "cmd" member is a plain string.
@@ -104,26 +74,9 @@ ControlServer::~ControlServer() {
 }
 
 Status ControlServer::listen(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return makeError(ErrorCode::InvalidArgument, "control socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    struct stat st{};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return makeError(ErrorCode::InvalidArgument, path + " exists and is not a socket");
-        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        if (probe >= 0) ::close(probe);
-        if (live) return makeError(ErrorCode::Busy, path + " is in use by another server");
-        ::unlink(path.c_str());
-    }
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
-        auto err = makeError(ErrorCode::IOError, "cannot listen on " + path + ": " + std::strerror(errno));
-        if (fd >= 0) ::close(fd);
-        return err;
-    }
+    auto listening = listenUnixSocket(path, 16);
+    if (!listening.ok()) return listening.error();
+    int fd = *listening;
     listenFd_ = fd;
     path_ = path;
     acceptThread_ = std::thread([this] { acceptLoop(); });
@@ -158,9 +111,8 @@ void ControlServer::stop() {
 
 void ControlServer::acceptLoop() {
     while (!stopping_.load()) {
-        pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakeRead_, POLLIN, 0}};
-        int n = ::poll(fds, 2, 1000);
-        if (stopping_.load() || (n > 0 && (fds[1].revents & POLLIN))) break;
+        AcceptWait w = waitForAccept(listenFd_, wakeRead_, 1000);
+        if (stopping_.load() || w == AcceptWait::Woken) break;
         {
             // Reap finished clients.
             std::vector<std::unique_ptr<Client>> finished;
@@ -175,7 +127,7 @@ void ControlServer::acceptLoop() {
                 }
             }
         }
-        if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
+        if (w != AcceptWait::Ready) continue;
         int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
         timeval tv{1, 0};
@@ -244,51 +196,38 @@ std::string ControlServer::handleLine(const std::string& line, bool* startStream
 
 std::string ControlServer::statusJson() const {
     auto stats = nbd_.exports();
-    std::string out = "{\"ok\":true,\"exports\":[";
-    bool first = true;
+    std::string list;
     for (const auto& ce : exports_) {
         const NbdExportStats* s = nullptr;
         for (const auto& st : stats)
             if (st.name == ce.name) s = &st;
-        if (!first) out += ",";
-        first = false;
         const ServedDevice& d = ce.served;
-        out += "{\"name\":\"" + jsonEscape(ce.name) + "\",\"spec\":\"" + jsonEscape(d.spec) + "\",\"kind\":\"" +
-               deviceSpecKindName(d.kind) + "\",\"size\":" + std::to_string(d.device ? d.device->size() : 0) +
-               ",\"read_only\":" + (d.readOnly ? "true" : "false");
+        JsonObjectWriter e;
+        e.add("name", ce.name)
+            .add("spec", d.spec)
+            .add("kind", deviceSpecKindName(d.kind))
+            .add("size", d.device ? d.device->size() : uint64_t(0))
+            .add("read_only", d.readOnly);
         if (s) {
-            out += ",\"connections\":" + std::to_string(s->activeConnections) +
-                   ",\"total_connections\":" + std::to_string(s->totalConnections) +
-                   ",\"bytes_read\":" + std::to_string(s->bytesRead) +
-                   ",\"bytes_written\":" + std::to_string(s->bytesWritten) +
-                   ",\"flushes\":" + std::to_string(s->flushes) + ",\"errors\":" + std::to_string(s->errors);
+            e.add("connections", s->activeConnections)
+                .add("total_connections", s->totalConnections)
+                .add("bytes_read", s->bytesRead)
+                .add("bytes_written", s->bytesWritten)
+                .add("flushes", s->flushes)
+                .add("errors", s->errors);
         }
-        if (d.clone) {
-            CloneStatus cs = d.clone->status();
-            out += ",\"clone\":{\"status\":\"" + jsonEscape(cs.kernelLine()) +
-                   "\",\"hydrated_regions\":" + std::to_string(cs.hydratedRegions) +
-                   ",\"total_regions\":" + std::to_string(cs.totalRegions) +
-                   ",\"hydrating_regions\":" + std::to_string(cs.hydratingRegions) +
-                   ",\"region_sectors\":" + std::to_string(cs.regionSectors) + "}";
-        }
-        out += ",\"snapshots\":[";
-        bool firstSnap = true;
+        if (d.clone) e.addRaw("clone", cloneStatusJson(d.clone->status()));
+        std::string snaps;
         for (const auto& snap : d.relatedSnapshots()) {
-            SnapshotStatus st = snap->status();
-            if (!firstSnap) out += ",";
-            firstSnap = false;
-            out += "{\"name\":\"" + jsonEscape(snap->name()) + "\",\"status\":\"" + jsonEscape(st.kernelStatusLine()) +
-                   "\",\"state\":\"" + snapshotStateName(st.state) +
-                   "\",\"allocated_sectors\":" + std::to_string(st.allocatedSectors) +
-                   ",\"total_sectors\":" + std::to_string(st.totalSectors) +
-                   ",\"metadata_sectors\":" + std::to_string(st.metadataSectors) +
-                   ",\"chunk_sectors\":" + std::to_string(st.chunkSectors) +
-                   ",\"exceptions\":" + std::to_string(st.exceptions) + "}";
+            JsonObjectWriter sw;
+            sw.add("name", snap->name());
+            addSnapshotStatus(sw, snap->status());
+            snaps += (snaps.empty() ? "" : ",") + sw.str();
         }
-        out += "]}";
+        e.addRaw("snapshots", "[" + snaps + "]");
+        list += (list.empty() ? "" : ",") + e.str();
     }
-    out += "]}";
-    return out;
+    return JsonObjectWriter().add("ok", true).addRaw("exports", "[" + list + "]").str();
 }
 
 void ControlServer::pumpLoop() {

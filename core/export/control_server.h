@@ -28,6 +28,7 @@
 #include "core/events/event_ring.h"
 #include "core/export/device_spec.h"
 #include "core/export/nbd_server.h"
+#include "core/export/status_json.h"
 
 namespace loopsnap {
 
@@ -71,9 +72,8 @@ private:
     std::vector<std::unique_ptr<Client>> clients_;
 };
 
-// Helpers shared with tests: JSON string escaping and the value of "cmd" in a request line
-// (empty if the line is not a JSON object with a string "cmd").
-std::string jsonEscape(const std::string& s);
+// Helper shared with tests: the value of "cmd" in a request line (empty if the line is not a JSON
+// object with a string "cmd"). JSON escaping: jsonEscape in core/export/status_json.h.
 std::string controlCommandOf(const std::string& line);
 
 }  // namespace loopsnap

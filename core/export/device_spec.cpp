@@ -108,6 +108,7 @@ Result<std::vector<ServedDevice>> openDeviceSpecs(const std::vector<std::string>
     so.events = options.events;
     so.executor = options.executor;
     so.legacyCompletionOrder = options.legacyCompletionOrder;
+    so.readOnly = options.readOnly;  // a read-only export formats and writes nothing
     std::map<std::string, OpenedSnapshots> opened;
     for (const auto& origin : originOrder) {
         LS_ASSIGN(auto o, openSnapshotFiles(origin, cowsOf[origin], so));
@@ -128,6 +129,9 @@ Result<std::vector<ServedDevice>> openDeviceSpecs(const std::vector<std::string>
         d.readOnly = options.readOnly;
         switch (p.kind) {
             case DeviceSpecKind::File: {
+                // A half-merged origin, or (for writing) one with snapshots, must not be opened
+                // around the engine.
+                LS_TRY(checkPlainFileOpen(p.path, !options.readOnly));
                 FileOpenOptions fo;
                 fo.writable = !options.readOnly;
                 LS_ASSIGN(auto f, FileDevice::open(p.path, fo));

@@ -7,15 +7,17 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "core/export/nbd_handshake.h"
 #include "core/export/nbd_protocol.h"
+#include "core/export/socket_io.h"
+#include "core/util/endian.h"
+#include "core/util/errno_map.h"
 
 namespace loopsnap {
 
@@ -23,79 +25,29 @@ using namespace nbd;
 
 namespace {
 
-void putBe16(std::byte* p, uint16_t v) {
-    p[0] = std::byte(v >> 8);
-    p[1] = std::byte(v);
-}
-void putBe32(std::byte* p, uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = std::byte(v >> (24 - 8 * i));
-}
-void putBe64(std::byte* p, uint64_t v) {
-    putBe32(p, uint32_t(v >> 32));
-    putBe32(p + 4, uint32_t(v));
-}
-uint16_t getBe16(const std::byte* p) { return uint16_t(uint16_t(p[0]) << 8 | uint16_t(p[1])); }
-uint32_t getBe32(const std::byte* p) {
-    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
-}
-uint64_t getBe64(const std::byte* p) { return uint64_t(getBe32(p)) << 32 | getBe32(p + 4); }
-
-// Whole-buffer socket I/O. false on EOF, error or shutdown.
-bool recvAll(int fd, void* buf, size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n > 0) {
-        ssize_t r = ::recv(fd, p, n, 0);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r;
-        n -= size_t(r);
-    }
-    return true;
-}
-bool sendAll(int fd, const void* buf, size_t n) {
-    auto* p = static_cast<const char*>(buf);
-    while (n > 0) {
-        ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r;
-        n -= size_t(r);
-    }
-    return true;
-}
-// Reads and drops n bytes (an oversized WRITE payload) without allocating n bytes.
-bool discardBytes(int fd, uint64_t n) {
-    char sink[64 * 1024];
-    while (n > 0) {
-        size_t step = size_t(std::min<uint64_t>(n, sizeof sink));
-        if (!recvAll(fd, sink, step)) return false;
-        n -= step;
-    }
-    return true;
-}
-
 Error sysError(const std::string& what) {
     int e = errno;
     return makeError(e == EADDRINUSE ? ErrorCode::Busy : ErrorCode::IOError, what + ": " + std::strerror(e));
 }
 
 constexpr size_t kMaxExportName = 4096;
+// Deep enough that a burst of connections (silent ones included) waits in the kernel, not refused.
+constexpr int kListenBacklog = 256;
 
 }  // namespace
 
 uint32_t nbdErrorFor(ErrorCode code) noexcept {
-    switch (code) {
-        case ErrorCode::NoSpace: return kENOSPC;
-        case ErrorCode::InvalidArgument: return kEINVAL;
-        case ErrorCode::Unsupported: return kENOTSUP;
-        case ErrorCode::Aborted: return kESHUTDOWN;
-        case ErrorCode::Busy:
-        case ErrorCode::NotFound:
-        case ErrorCode::Corruption:
-        case ErrorCode::IOError:
-        case ErrorCode::Invalidated: return kEIO;
+    // The NBD protocol fixes its own error values (they equal Linux's); translate the one errno map.
+    switch (errnoFor(code)) {
+        case EPERM: return kEPERM;
+        case ENOMEM: return kENOMEM;
+        case EINVAL: return kEINVAL;
+        case ENOSPC: return kENOSPC;
+        case EOVERFLOW: return kEOVERFLOW;
+        case EOPNOTSUPP: return kENOTSUP;
+        case ESHUTDOWN: return kESHUTDOWN;
+        default: return kEIO;
     }
-    return kEIO;
 }
 
 struct NbdServer::ExportEntry {
@@ -113,6 +65,36 @@ struct NbdServer::Connection {
     int fd = -1;
     std::thread thread;
     std::atomic<bool> done{false};
+    // Guarded by NbdServer::mutex_. A connection starts negotiating; admit() moves it to
+    // transmitting; an accept that finds maxNegotiating connections negotiating evicts the oldest.
+    bool negotiating = true;
+    bool transmitting = false;
+    bool evicted = false;
+};
+
+// The exports as one connection's negotiation sees them: keeps the export it last found alive,
+// and admits the connection to transmission under the server's limits.
+class NbdServer::ConnectionCatalog final : public NbdExportCatalog {
+public:
+    ConnectionCatalog(NbdServer& server, Connection& conn) : server_(server), conn_(conn) {}
+    const NbdExport* find(const std::string& name) override {
+        found_ = server_.findExport(name);
+        return found_ ? &found_->exp : nullptr;
+    }
+    std::vector<std::string> names() override {
+        std::vector<std::string> out;
+        for (auto& e : server_.exportList()) out.push_back(e->exp.name);
+        return out;
+    }
+    bool shuttingDown() override { return server_.stopping_.load(); }
+    bool admit(const NbdExport&) override { return server_.admitToTransmission(conn_); }
+    // The export of the last find(): after a successful negotiation, the one chosen.
+    std::shared_ptr<ExportEntry> found() const { return found_; }
+
+private:
+    NbdServer& server_;
+    Connection& conn_;
+    std::shared_ptr<ExportEntry> found_;
 };
 
 NbdServer::NbdServer(NbdServerOptions options) : options_(std::move(options)) {
@@ -188,30 +170,9 @@ std::vector<NbdExportStats> NbdServer::exports() const {
 }
 
 Status NbdServer::listenUnix(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return makeError(ErrorCode::InvalidArgument, "socket path must be 1 to " +
-                                                         std::to_string(sizeof addr.sun_path - 1) + " bytes: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    struct stat st{};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return makeError(ErrorCode::InvalidArgument, path + " exists and is not a socket");
-        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        if (probe >= 0) ::close(probe);
-        if (live) return makeError(ErrorCode::Busy, path + " is in use by another server");
-        ::unlink(path.c_str());  // stale
-    }
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return sysError("socket");
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
-        auto err = sysError("listen on " + path);
-        ::close(fd);
-        return err;
-    }
-    return startListener(fd, path);
+    auto fd = listenUnixSocket(path, kListenBacklog);
+    if (!fd.ok()) return fd.error();
+    return startListener(*fd, path);
 }
 
 Result<uint16_t> NbdServer::listenTcp(const std::string& host, uint16_t port) {
@@ -230,7 +191,7 @@ Result<uint16_t> NbdServer::listenTcp(const std::string& host, uint16_t port) {
         if (fd < 0) continue;
         int one = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
+        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, kListenBacklog) != 0) {
             last = sysError("listen on " + host + ":" + service);
             ::close(fd);
             continue;
@@ -285,18 +246,12 @@ void NbdServer::reapFinished() {
 
 void NbdServer::acceptLoop(Listener* listener) {
     while (!stopping_.load()) {
-        pollfd fds[2] = {{listener->fd, POLLIN, 0}, {wakeRead_, POLLIN, 0}};
-        int n = ::poll(fds, 2, 1000);
-        if (n < 0 && errno != EINTR) break;
+        AcceptWait w = waitForAccept(listener->fd, wakeRead_, 1000);
         reapFinished();
-        if (stopping_.load() || (fds[1].revents & POLLIN)) break;
-        if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
+        if (stopping_.load() || w == AcceptWait::Woken) break;
+        if (w != AcceptWait::Ready) continue;
         int fd = ::accept4(listener->fd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
-        if (active_.load() >= options_.maxConnections) {
-            ::close(fd);
-            continue;
-        }
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on unix sockets
         std::lock_guard lock(mutex_);
@@ -304,6 +259,7 @@ void NbdServer::acceptLoop(Listener* listener) {
             ::close(fd);
             break;
         }
+        evictOldestNegotiatingIfFull();
         auto c = std::make_unique<Connection>();
         c->fd = fd;
         Connection* raw = c.get();
@@ -311,11 +267,47 @@ void NbdServer::acceptLoop(Listener* listener) {
         c->thread = std::thread([this, raw] {
             serveConnection(raw);
             ::shutdown(raw->fd, SHUT_RDWR);
+            {
+                std::lock_guard l(mutex_);
+                raw->negotiating = raw->transmitting = false;
+            }
             active_.fetch_sub(1);
             raw->done.store(true);
         });
         connections_.push_back(std::move(c));
     }
+}
+
+void NbdServer::evictOldestNegotiatingIfFull() {
+    unsigned negotiating = 0;
+    Connection* oldest = nullptr;
+    for (auto& c : connections_) {  // in accept order
+        if (!c->negotiating || c->evicted) continue;
+        if (!oldest) oldest = c.get();
+        ++negotiating;
+    }
+    if (!oldest || negotiating < std::max(1u, options_.maxNegotiating)) return;
+    oldest->evicted = true;
+    ::shutdown(oldest->fd, SHUT_RDWR);  // its negotiation fails at once; its thread ends
+    evictedHandshakes_.fetch_add(1);
+}
+
+bool NbdServer::admitToTransmission(Connection& conn) {
+    std::lock_guard lock(mutex_);
+    if (conn.evicted || stopping_.load()) return false;
+    unsigned transmitting = 0;
+    for (auto& c : connections_) transmitting += c->transmitting ? 1 : 0;
+    if (transmitting >= options_.maxConnections) return false;
+    conn.negotiating = false;
+    conn.transmitting = true;
+    return true;
+}
+
+uint64_t NbdServer::negotiatingConnections() const {
+    std::lock_guard lock(mutex_);
+    uint64_t n = 0;
+    for (auto& c : connections_) n += c->negotiating && !c->evicted ? 1 : 0;
+    return n;
 }
 
 void NbdServer::stop() {
@@ -349,167 +341,28 @@ void NbdServer::stop() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One connection: negotiation, then transmission.
-
-namespace {
-
-struct OptionIo {
-    int fd;
-    bool sendReply(uint32_t option, uint32_t type, const void* data = nullptr, size_t len = 0) {
-        std::byte h[20];
-        putBe64(h, kOptReplyMagic);
-        putBe32(h + 8, option);
-        putBe32(h + 12, type);
-        putBe32(h + 16, uint32_t(len));
-        return sendAll(fd, h, sizeof h) && (len == 0 || sendAll(fd, data, len));
-    }
-    bool sendError(uint32_t option, uint32_t type, const std::string& message) {
-        return sendReply(option, type, message.data(), message.size());
-    }
-};
-
-uint16_t transmissionFlags(const NbdExport& e) {
-    uint16_t f = kFlagHasFlags | kFlagSendFlush | kFlagSendFua | kFlagCanMultiConn;
-    if (e.readOnly) f |= kFlagReadOnly;
-    else f |= kFlagSendTrim | kFlagSendWriteZeroes;
-    return f;
-}
-
-}  // namespace
+// One connection: negotiation (nbd_handshake.cpp), then transmission.
 
 void NbdServer::serveConnection(Connection* conn) {
-    const int fd = conn->fd;
-    OptionIo io{fd};
-
-    std::byte hello[18];
-    putBe64(hello, kNbdMagic);
-    putBe64(hello + 8, kIHaveOpt);
-    putBe16(hello + 16, kFlagFixedNewstyle | kFlagNoZeroes);
-    if (!sendAll(fd, hello, sizeof hello)) return;
-    std::byte cf[4];
-    if (!recvAll(fd, cf, 4)) return;
-    uint32_t clientFlags = getBe32(cf);
-    if (clientFlags & ~(kClientFlagFixedNewstyle | kClientFlagNoZeroes)) {
-        badHandshakes_.fetch_add(1);
-        return;  // the protocol says: unknown client flags -> close
+    ConnectionCatalog catalog(*this, *conn);
+    NbdHandshakeLimits limits;
+    limits.maxOptionBytes = options_.maxOptionBytes;
+    limits.maxRequestBytes = options_.maxRequestBytes;
+    if (options_.handshakeTimeout.count() > 0)
+        limits.deadline = std::chrono::steady_clock::now() + options_.handshakeTimeout;
+    NbdHandshakeOutcome outcome = negotiateNbd(conn->fd, catalog, limits);
+    switch (outcome.end) {
+        case NbdHandshakeEnd::Transmission: break;
+        case NbdHandshakeEnd::Malformed: badHandshakes_.fetch_add(1); return;
+        case NbdHandshakeEnd::TimedOut: timedOutHandshakes_.fetch_add(1); return;
+        case NbdHandshakeEnd::ClientLeft:
+        case NbdHandshakeEnd::Refused: return;
     }
-    const bool noZeroes = clientFlags & kClientFlagNoZeroes;
+    std::shared_ptr<ExportEntry> chosen = catalog.found();
+    serveTransmission(conn->fd, *chosen);
+}
 
-    std::shared_ptr<ExportEntry> chosen;
-    std::vector<std::byte> payload;
-    while (!chosen) {
-        std::byte oh[16];
-        if (!recvAll(fd, oh, sizeof oh)) return;
-        if (getBe64(oh) != kIHaveOpt) {
-            badHandshakes_.fetch_add(1);
-            return;
-        }
-        uint32_t option = getBe32(oh + 8);
-        uint32_t length = getBe32(oh + 12);
-        if (length > options_.maxOptionBytes) {
-            badHandshakes_.fetch_add(1);
-            return;
-        }
-        payload.resize(length);
-        if (length && !recvAll(fd, payload.data(), length)) return;
-        if (stopping_.load()) {
-            io.sendError(option, kRepErrShutdown, "server is shutting down");
-            return;
-        }
-
-        switch (option) {
-            case kOptExportName: {
-                std::string name(reinterpret_cast<const char*>(payload.data()), payload.size());
-                auto e = findExport(name);
-                if (!e) return;  // this old option has no error reply: close
-                std::byte r[10 + 124] = {};
-                putBe64(r, e->exp.device->size());
-                putBe16(r + 8, transmissionFlags(e->exp));
-                if (!sendAll(fd, r, noZeroes ? 10 : sizeof r)) return;
-                chosen = e;
-                break;
-            }
-            case kOptAbort:
-                io.sendReply(option, kRepAck);
-                return;
-            case kOptList: {
-                if (length != 0) {
-                    if (!io.sendError(option, kRepErrInvalid, "NBD_OPT_LIST takes no data")) return;
-                    break;
-                }
-                bool ok = true;
-                for (auto& e : exportList()) {
-                    std::vector<std::byte> d(4 + e->exp.name.size());
-                    putBe32(d.data(), uint32_t(e->exp.name.size()));
-                    std::memcpy(d.data() + 4, e->exp.name.data(), e->exp.name.size());
-                    if (!(ok = io.sendReply(option, kRepServer, d.data(), d.size()))) break;
-                }
-                if (!ok || !io.sendReply(option, kRepAck)) return;
-                break;
-            }
-            case kOptInfo:
-            case kOptGo: {
-                // u32 name length, name, u16 number of info requests, u16 each
-                bool valid = length >= 6;
-                uint32_t nameLen = valid ? getBe32(payload.data()) : 0;
-                valid = valid && nameLen <= length - 6;
-                uint16_t nReq = valid ? getBe16(payload.data() + 4 + nameLen) : 0;
-                valid = valid && length == 4 + nameLen + 2 + 2u * nReq;
-                if (!valid) {
-                    if (!io.sendError(option, kRepErrInvalid, "malformed NBD_OPT_INFO/GO request")) return;
-                    break;
-                }
-                std::string name(reinterpret_cast<const char*>(payload.data() + 4), nameLen);
-                auto e = findExport(name);
-                if (!e) {
-                    if (!io.sendError(option, kRepErrUnknown, "no export named '" + name + "'")) return;
-                    break;
-                }
-                bool wantName = false, wantDesc = false, wantBlock = false;
-                for (uint16_t i = 0; i < nReq; ++i) {
-                    uint16_t t = getBe16(payload.data() + 4 + nameLen + 2 + 2 * i);
-                    wantName |= t == kInfoName;
-                    wantDesc |= t == kInfoDescription;
-                    wantBlock |= t == kInfoBlockSize;
-                }
-                std::byte info[12];
-                putBe16(info, kInfoExport);
-                putBe64(info + 2, e->exp.device->size());
-                putBe16(info + 10, transmissionFlags(e->exp));
-                if (!io.sendReply(option, kRepInfo, info, sizeof info)) return;
-                if (wantName) {
-                    std::vector<std::byte> d(2 + e->exp.name.size());
-                    putBe16(d.data(), kInfoName);
-                    std::memcpy(d.data() + 2, e->exp.name.data(), e->exp.name.size());
-                    if (!io.sendReply(option, kRepInfo, d.data(), d.size())) return;
-                }
-                if (wantDesc && !e->exp.description.empty()) {
-                    std::vector<std::byte> d(2 + e->exp.description.size());
-                    putBe16(d.data(), kInfoDescription);
-                    std::memcpy(d.data() + 2, e->exp.description.data(), e->exp.description.size());
-                    if (!io.sendReply(option, kRepInfo, d.data(), d.size())) return;
-                }
-                if (wantBlock) {
-                    std::byte b[14];
-                    putBe16(b, kInfoBlockSize);
-                    putBe32(b + 2, 1);                         // minimum
-                    putBe32(b + 6, 4096);                      // preferred
-                    putBe32(b + 10, options_.maxRequestBytes); // maximum payload
-                    if (!io.sendReply(option, kRepInfo, b, sizeof b)) return;
-                }
-                if (!io.sendReply(option, kRepAck)) return;
-                if (option == kOptGo) chosen = e;
-                break;
-            }
-            default:
-                if (!io.sendError(option, kRepErrUnsup, "option " + std::to_string(option) + " is not supported"))
-                    return;
-                break;
-        }
-    }
-
-    // Transmission phase.
-    ExportEntry& ex = *chosen;
+void NbdServer::serveTransmission(int fd, ExportEntry& ex) {
     BlockDevice& dev = *ex.exp.device;
     const bool readOnly = ex.exp.readOnly;
     ex.active.fetch_add(1);
@@ -519,9 +372,9 @@ void NbdServer::serveConnection(Connection* conn) {
 
     auto reply = [&](uint64_t cookie, uint32_t error, const std::byte* data = nullptr, size_t len = 0) {
         std::byte r[kSimpleReplyBytes];
-        putBe32(r, kSimpleReplyMagic);
-        putBe32(r + 4, error);
-        putBe64(r + 8, cookie);
+        storeBe32(r, kSimpleReplyMagic);
+        storeBe32(r + 4, error);
+        storeBe64(r + 8, cookie);
         if (error) ex.errors.fetch_add(1);
         return sendAll(fd, r, sizeof r) && (len == 0 || sendAll(fd, data, len));
     };
@@ -529,12 +382,12 @@ void NbdServer::serveConnection(Connection* conn) {
     for (;;) {
         std::byte h[kRequestHeaderBytes];
         if (!recvAll(fd, h, sizeof h)) break;  // client gone (or stop())
-        if (getBe32(h) != kRequestMagic) break;  // out of sync: the only safe thing is to close
-        uint16_t flags = getBe16(h + 4);
-        uint16_t type = getBe16(h + 6);
-        uint64_t cookie = getBe64(h + 8);
-        uint64_t offset = getBe64(h + 16);
-        uint32_t length = getBe32(h + 24);
+        if (loadBe32(h) != kRequestMagic) break;  // out of sync: the only safe thing is to close
+        uint16_t flags = loadBe16(h + 4);
+        uint16_t type = loadBe16(h + 6);
+        uint64_t cookie = loadBe64(h + 8);
+        uint64_t offset = loadBe64(h + 16);
+        uint32_t length = loadBe32(h + 24);
         const uint64_t size = dev.size();
         const bool inRange = offset <= size && length <= size - offset;
         const bool fua = flags & kCmdFlagFua;

@@ -12,13 +12,19 @@
 //   discard followed by flush(). NBD_CMD_FLUSH is BlockDevice::flush() on the served device.
 //   Because BlockDevice::flush() covers every write completed before it on the device, whatever
 //   connection it came from, CAN_MULTI_CONN is advertised.
-// - Errors: engine ErrorCode -> NBD error (IOError/Corruption/Invalidated -> EIO, NoSpace ->
+// - Errors: engine ErrorCode -> errno (core/util/errno_map.h, shared with FUSE) -> NBD error
+//   (IOError/Corruption/Invalidated -> EIO, NoSpace ->
 //   ENOSPC, InvalidArgument -> EINVAL, read-only export -> EPERM). A request outside the export
 //   gets EINVAL (read, trim) or ENOSPC (write, write_zeroes), as the protocol asks; a request
 //   longer than maxRequestBytes gets EINVAL (a too-long WRITE's payload is read and discarded so
 //   the connection stays in sync).
 // - A malformed handshake or request header closes that connection only. A client that vanishes
 //   mid-request only loses its own unfinished request: every write the device accepted stays.
+//
+// Connection limits (issue #11 item 3): a connection that is still negotiating holds no
+// transmission slot. Negotiation (core/export/nbd_handshake.h) has a deadline
+// (handshakeTimeout) and at most maxNegotiating connections negotiate at once; one more evicts
+// the oldest, so a new client is always served whatever silent connections are open.
 //
 // Threading contract
 // - Each listener has one accept thread; each connection has one thread that reads a request,
@@ -35,6 +41,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,7 +64,14 @@ struct NbdExport {
 struct NbdServerOptions {
     uint32_t maxRequestBytes = 32u << 20;  // larger READ/WRITE requests get EINVAL
     uint32_t maxOptionBytes = 64u << 10;   // a longer option payload closes the connection
-    unsigned maxConnections = 128;         // more are accepted and closed at once
+    // Connections in transmission (past the handshake). A client that completes GO beyond it gets
+    // NBD_REP_ERR_POLICY (EXPORT_NAME: closed); it never blocks a slot while negotiating.
+    unsigned maxConnections = 128;
+    // Connections still negotiating. Accepting one more evicts (closes) the oldest of them, so
+    // silent or slow clients can never lock a new client out.
+    unsigned maxNegotiating = 256;
+    // The whole handshake (greeting to GO) must end within this; 0 = no limit.
+    std::chrono::milliseconds handshakeTimeout{10000};
     // Name served for an empty export name (NBD's "default export"). Empty: the only export if
     // there is exactly one, otherwise none.
     std::string defaultExport;
@@ -106,11 +120,15 @@ public:
     std::vector<NbdExportStats> exports() const;
     uint64_t activeConnections() const noexcept { return active_.load(); }
     uint64_t rejectedHandshakes() const noexcept { return badHandshakes_.load(); }
+    uint64_t timedOutHandshakes() const noexcept { return timedOutHandshakes_.load(); }
+    uint64_t evictedHandshakes() const noexcept { return evictedHandshakes_.load(); }
+    uint64_t negotiatingConnections() const;
 
 private:
     struct ExportEntry;
     struct Connection;
     struct Listener;
+    class ConnectionCatalog;
     friend struct Connection;
 
     std::shared_ptr<ExportEntry> findExport(const std::string& name) const;
@@ -118,6 +136,9 @@ private:
     Status startListener(int fd, std::string unixPath);
     void acceptLoop(Listener* listener);
     void serveConnection(Connection* conn);
+    void serveTransmission(int fd, ExportEntry& ex);
+    void evictOldestNegotiatingIfFull();  // mutex_ held
+    bool admitToTransmission(Connection& conn);
     void reapFinished();
 
     NbdServerOptions options_;
@@ -128,6 +149,8 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<uint64_t> active_{0};
     std::atomic<uint64_t> badHandshakes_{0};
+    std::atomic<uint64_t> timedOutHandshakes_{0};
+    std::atomic<uint64_t> evictedHandshakes_{0};
     int wakeRead_ = -1, wakeWrite_ = -1;  // self-pipe that wakes the accept threads on stop()
 };
 

@@ -1,6 +1,8 @@
 #define FUSE_USE_VERSION 31
 #include "core/linux/fuse_export.h"
 
+#include "core/util/errno_map.h"
+
 #include <fuse.h>
 
 #include <fcntl.h>
@@ -24,14 +26,7 @@ FuseExport* self() { return static_cast<FuseExport*>(fuse_get_context()->private
 
 bool isFile(const char* path) { return path[0] == '/' && self()->fileName() == path + 1; }
 
-int errnoFor(const Error& e) {
-    switch (e.code) {
-        case ErrorCode::NoSpace: return ENOSPC;
-        case ErrorCode::InvalidArgument: return EINVAL;
-        case ErrorCode::Unsupported: return EOPNOTSUPP;
-        default: return EIO;
-    }
-}
+int errnoFor(const Error& e) { return loopsnap::errnoFor(e.code); }  // core/util/errno_map.h
 
 void* opInit(fuse_conn_info* conn, fuse_config* cfg) {
     cfg->direct_io = 1;        // no page cache for the file: the device is the only truth

@@ -14,6 +14,17 @@
 
 #include "core/util/result.h"
 
+namespace loopsnap {
+
+// Chunk sizes Loopsnap accepts (LVM's limits: a power of two from 4 KiB to 512 KiB); the kernel's
+// default is 16 KiB (32 sectors). Here, below the engine, so the store code and the engine share
+// one definition.
+constexpr uint32_t kMinChunkBytes = 4096;
+constexpr uint32_t kMaxChunkBytes = 512 * 1024;
+constexpr uint32_t kDefaultChunkBytes = 16 * 1024;
+
+}  // namespace loopsnap
+
 namespace loopsnap::cowfmt {
 
 constexpr uint32_t kMagic = 0x70416e53;  // "SnAp"

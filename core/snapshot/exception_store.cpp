@@ -26,6 +26,31 @@ Status validateChunkBytes(uint64_t chunkBytes) {
     return {};
 }
 
+namespace {
+// What StoreCommit::status says: ok while valid, else the error that invalidated the store.
+Status invalidity(bool valid, const Status& failure, const BlockDevice& cow) {
+    if (valid) return okStatus();
+    if (!failure.ok()) return failure;
+    return makeError(ErrorCode::Invalidated, cow.describe() + ": the snapshot is invalid", cow.describe(), "invalid");
+}
+}  // namespace
+
+Status validateNewStoreSize(StoreType type, uint64_t storeBytes, uint64_t chunkBytes, const std::string& name) {
+    if (type == StoreType::Transient) {
+        if (storeBytes < chunkBytes)
+            return makeError(ErrorCode::InvalidArgument,
+                             name + ": store too small: " + std::to_string(storeBytes) + " bytes cannot hold one " + formatSize(chunkBytes) + " chunk",
+                             name, "store-too-small");
+        return {};
+    }
+    if (storeBytes / chunkBytes < kHeaderChunks + 2)
+        return makeError(ErrorCode::InvalidArgument,
+                         name + ": store too small: " + std::to_string(storeBytes) + " bytes cannot hold the header, a metadata area and one " +
+                             formatSize(chunkBytes) + " chunk (needs " + std::to_string(3 * chunkBytes) + " bytes)",
+                         name, "store-too-small");
+    return {};
+}
+
 Result<ExceptionStore::MergeRun> ExceptionStore::prepareMerge() {
     return makeError(ErrorCode::Unsupported, "only persistent snapshots can be merged");
 }
@@ -83,11 +108,13 @@ Result<StoreLoad> PersistentStore::load(const std::function<void(uint64_t, uint6
         // A new store: validate everything, then format.
         LS_TRY(validateChunkBytes(chunkBytes()));
         epa_ = exceptionsPerArea(chunkBytes());
-        if (deviceChunks() < kHeaderChunks + 2)
-            return makeError(ErrorCode::InvalidArgument,
-                             name + ": store too small: " + std::to_string(cow_->size()) + " bytes cannot hold the header, a metadata area and one " +
-                                 formatSize(chunkBytes()) + " chunk (needs " + std::to_string(3 * chunkBytes()) + " bytes)");
+        LS_TRY(validateNewStoreSize(StoreType::Persistent, cow_->size(), chunkBytes(), name));
         area_.assign(chunkBytes(), std::byte{0});
+        if (readOnly_) {
+            // Nothing excepted yet: the snapshot reads as the origin. Formatting is a write.
+            valid_ = true;
+            return result;
+        }
         LS_TRY(zeroArea(0));
         LS_TRY(cow_->flush());
         LS_TRY(writeHeader(true));
@@ -157,6 +184,7 @@ Result<StoreLoad> PersistentStore::load(const std::function<void(uint64_t, uint6
 
 Result<uint64_t> PersistentStore::prepare() {
     if (!valid_) return makeError(ErrorCode::Invalidated, cow_->describe() + ": the snapshot is invalid");
+    if (readOnly_) return makeError(ErrorCode::InvalidArgument, cow_->describe() + ": the store is open read-only", cow_->describe(), "read-only");
     uint64_t sizeSectors = cow_->size() / 512;
     if (sizeSectors < (nextFree_ + 1) * chunkSectors_)
         return makeError(ErrorCode::NoSpace, cow_->describe() + ": the COW store is full");
@@ -167,30 +195,34 @@ Result<uint64_t> PersistentStore::prepare() {
     return chunk;
 }
 
-StoreCommit PersistentStore::commit(uint64_t oldChunk, uint64_t newChunk, bool copyOk, uint64_t token) {
+StoreCommit PersistentStore::commit(uint64_t oldChunk, uint64_t newChunk, const Status& copy, uint64_t token) {
     StoreCommit out;
-    if (!copyOk) valid_ = false;
+    auto failWith = [&](const Status& st) {
+        if (valid_) failure_ = st;
+        valid_ = false;
+    };
+    if (!copy.ok()) failWith(copy);
     writeRecord(area_, currentCommitted_++, Record{oldChunk, newChunk});
     callbacks_.push_back(token);
     --pendingCount_;
     // Exceptions still in flight and room left in this area: the record waits for the next write.
     if (pendingCount_ != 0 && currentCommitted_ != epa_) {
-        out.valid = valid_;
+        out.status = invalidity(valid_, failure_, *cow_);
         return out;
     }
     bool full = currentCommitted_ == epa_;
     if (full && valid_) {
         // Zero the next area first, so a load after a crash stops there.
-        if (!zeroArea(currentArea_ + 1).ok()) valid_ = false;
+        if (Status st = zeroArea(currentArea_ + 1); !st.ok()) failWith(st);
         else out.zeroedNextArea = true;
     }
     if (valid_) {
-        if (writeArea().ok()) {
+        if (Status st = writeArea(); st.ok()) {
             out.areaWritten = true;
             out.area = currentArea_;
             out.recordsInArea = currentCommitted_;
         } else {
-            valid_ = false;
+            failWith(st);
         }
     }
     if (full) {
@@ -200,12 +232,13 @@ StoreCommit PersistentStore::commit(uint64_t oldChunk, uint64_t newChunk, bool c
     }
     out.released = std::move(callbacks_);
     callbacks_.clear();
-    out.valid = valid_;
+    out.status = invalidity(valid_, failure_, *cow_);
     return out;
 }
 
 void PersistentStore::drop() {
     valid_ = false;
+    if (readOnly_) return;
     (void)writeHeader(false);  // best effort, like the kernel: the in-memory state is already invalid
 }
 
@@ -262,8 +295,7 @@ TransientStore::TransientStore(std::shared_ptr<BlockDevice> cow, uint32_t chunkS
 
 Result<StoreLoad> TransientStore::load(const std::function<void(uint64_t, uint64_t)>&) {
     LS_TRY(validateChunkBytes(uint64_t(chunkSectors_) * 512));
-    if (cow_->size() < uint64_t(chunkSectors_) * 512)
-        return makeError(ErrorCode::InvalidArgument, cow_->describe() + ": store too small for one chunk");
+    LS_TRY(validateNewStoreSize(StoreType::Transient, cow_->size(), uint64_t(chunkSectors_) * 512, cow_->describe()));
     return StoreLoad{};
 }
 
@@ -276,11 +308,12 @@ Result<uint64_t> TransientStore::prepare() {
     return chunk;
 }
 
-StoreCommit TransientStore::commit(uint64_t, uint64_t, bool copyOk, uint64_t token) {
-    if (!copyOk) valid_ = false;
+StoreCommit TransientStore::commit(uint64_t, uint64_t, const Status& copy, uint64_t token) {
+    if (!copy.ok() && valid_) failure_ = copy;
+    if (!copy.ok()) valid_ = false;
     StoreCommit out;
     out.released.push_back(token);
-    out.valid = valid_;
+    out.status = invalidity(valid_, failure_, *cow_);
     return out;
 }
 

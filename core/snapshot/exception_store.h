@@ -20,6 +20,7 @@
 
 #include "core/io/block_device.h"
 #include "core/snapshot/cow_format.h"
+#include "core/snapshot/snapshot.h"
 #include "core/util/result.h"
 
 namespace loopsnap {
@@ -37,7 +38,10 @@ struct StoreLoad {
 
 struct StoreCommit {
     std::vector<uint64_t> released;  // tokens whose records are now durable (or failed), in commit order
-    bool valid = true;               // false: the store is invalid; released tokens failed
+    // ok: the store is valid. Otherwise the error that invalidated it (the failed copy, the
+    // failed area or zeroing write, or the earlier failure); the released tokens failed.
+    Status status;
+    bool valid() const { return status.ok(); }
     bool areaWritten = false;
     uint64_t area = 0;
     uint64_t recordsInArea = 0;
@@ -53,8 +57,8 @@ public:
     // Allocates the next free chunk for a pending exception. NoSpace when full.
     virtual Result<uint64_t> prepare() = 0;
     // Commits one record; `token` comes back in StoreCommit::released once the record is durable
-    // (persistent stores batch: possibly in a later call). copyOk = false invalidates the store.
-    virtual StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, bool copyOk, uint64_t token) = 0;
+    // (persistent stores batch: possibly in a later call). A failed copy invalidates the store.
+    virtual StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, const Status& copy, uint64_t token) = 0;
     // Invalidates the store for good.
     virtual void drop() = 0;
     virtual StoreUsage usage() const = 0;
@@ -78,7 +82,7 @@ public:
 
     Result<StoreLoad> load(const std::function<void(uint64_t, uint64_t)>& onException) override;
     Result<uint64_t> prepare() override;
-    StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, bool copyOk, uint64_t token) override;
+    StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, const Status& copy, uint64_t token) override;
     void drop() override;
     StoreUsage usage() const override;
     uint32_t chunkSectors() const override { return chunkSectors_; }
@@ -89,6 +93,9 @@ public:
     // Inspect mode: never format (a new store is an error), and read the records of an invalid
     // store too. For status/inspect on a store that must not be written.
     void setInspectOnly(bool on) { inspectOnly_ = on; }
+    // Read-only mode: never write anything; a new store (magic 0) loads as an empty one (nothing
+    // excepted), prepare() is refused and drop() only marks the store invalid in memory.
+    void setReadOnly(bool on) { readOnly_ = on; }
     struct HeaderInfo {
         uint32_t magic = 0, valid = 0, version = 0, chunkSectors = 0;
     };
@@ -117,6 +124,8 @@ private:
     std::vector<std::byte> area_;
     std::vector<uint64_t> callbacks_;
     bool inspectOnly_ = false;
+    bool readOnly_ = false;
+    Status failure_;  // the first error that invalidated the store, ok while valid
     HeaderInfo header_;
 };
 
@@ -125,7 +134,7 @@ public:
     TransientStore(std::shared_ptr<BlockDevice> cow, uint32_t chunkSectors);
     Result<StoreLoad> load(const std::function<void(uint64_t, uint64_t)>& onException) override;
     Result<uint64_t> prepare() override;
-    StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, bool copyOk, uint64_t token) override;
+    StoreCommit commit(uint64_t oldChunk, uint64_t newChunk, const Status& copy, uint64_t token) override;
     void drop() override { valid_ = false; }
     StoreUsage usage() const override;
     uint32_t chunkSectors() const override { return chunkSectors_; }
@@ -136,9 +145,14 @@ private:
     uint32_t chunkSectors_;
     uint64_t nextFreeSectors_ = 0;
     bool valid_ = true;
+    Status failure_;
 };
 
 // Checks a chunk size (bytes): a power of two from 4 KiB to 512 KiB (LVM's limits).
 Status validateChunkBytes(uint64_t chunkBytes);
+// Checks that a new store of `storeBytes` can hold what the store type needs: a persistent store
+// the header, one metadata area and one data chunk (3 chunks); a transient store one chunk.
+// InvalidArgument (detail "store-too-small", subject `name`) otherwise.
+Status validateNewStoreSize(StoreType type, uint64_t storeBytes, uint64_t chunkBytes, const std::string& name);
 
 }  // namespace loopsnap

@@ -62,7 +62,7 @@ bool Snapshot::Impl::lookup(uint64_t chunk, uint64_t* cowChunk) const {
 Result<std::shared_ptr<PendingException>> Snapshot::Impl::allocate(uint64_t chunk, EventBatch& events) {
     std::lock_guard lock(commitMutex);
     SnapshotState s = state.load();
-    if (s == SnapshotState::Invalid) return makeError(ErrorCode::Invalidated, name + " is invalid");
+    if (s == SnapshotState::Invalid) return makeError(ErrorCode::Invalidated, name + " is invalid", name, "invalid");
     LS_ASSIGN(uint64_t newChunk, store->prepare());
     auto pe = std::make_shared<PendingException>();
     pe->seq = nextSeq++;
@@ -82,31 +82,31 @@ void Snapshot::Impl::startCopy(Executor& executor, const std::shared_ptr<Pending
             EventBatch ev(*origin->events, source);
             ev.add(EventKind::CopyStarted, pe->seq, pe->oldChunk, pe->newChunk);
         }
-        bool ok = true;
+        Status copy;
         uint64_t from = pe->oldChunk * chunkBytes;
         // The last chunk of an origin whose size is not a multiple of the chunk size is short.
         uint64_t len = std::min<uint64_t>(chunkBytes, origin->device->size() - std::min(from, origin->device->size()));
         std::shared_ptr<std::vector<std::byte>> buf = data;
         if (!buf) {
             buf = std::make_shared<std::vector<std::byte>>(len);
-            ok = origin->device->read(from, *buf).ok();
+            copy = origin->device->read(from, *buf);
         }
-        if (ok && !buf->empty()) ok = cow->write(pe->newChunk * chunkBytes, *buf).ok();
+        if (copy.ok() && !buf->empty()) copy = cow->write(pe->newChunk * chunkBytes, *buf);
         counters.copiesInFlight.fetch_sub(1, std::memory_order_relaxed);
         counters.copiesFinished.fetch_add(1, std::memory_order_relaxed);
         {
             EventBatch ev(*origin->events, source);
-            ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, ok ? 1 : 0);
+            ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
         }
-        complete(pe, ok);
+        complete(pe, std::move(copy));
     });
 }
 
-void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, bool ok) {
+void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, Status copy) {
     EventBatch events(*origin->events, source);
     {
         std::lock_guard lock(commitMutex);
-        pe->copyOk = ok;
+        pe->copy = std::move(copy);
         if (legacy) {
             // Pre-fix behaviour (before kernel commit 230c83afdd9c): commit in completion order.
             if (pe->seq != completeSeq) counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
@@ -136,16 +136,13 @@ void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, bool 
 void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, EventBatch& events) {
     // Caller holds commitMutex.
     inCommit.emplace(pe->seq, pe);
-    StoreCommit c = store->commit(pe->oldChunk, pe->newChunk, pe->copyOk, pe->seq);
+    StoreCommit c = store->commit(pe->oldChunk, pe->newChunk, pe->copy, pe->seq);
     if (c.areaWritten) {
         counters.areaWrites.fetch_add(1, std::memory_order_relaxed);
         events.add(EventKind::AreaWritten, 0, c.area, c.recordsInArea, c.zeroedNextArea ? 1 : 0);
     }
-    if (!c.valid && state.load() != SnapshotState::Invalid) {
-        state.store(SnapshotState::Invalid);
-        store->drop();
-        events.add(EventKind::SnapshotInvalidated, 0, uint64_t(ErrorCode::IOError));
-    }
+    const bool valid = c.valid();
+    if (!valid) markInvalid(c.status.error(), events);
     if (c.released.empty()) return;
     std::vector<std::shared_ptr<PendingException>> released;
     for (uint64_t token : c.released) {
@@ -154,7 +151,7 @@ void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, Even
         released.push_back(it->second);
         inCommit.erase(it);
     }
-    if (c.valid) {
+    if (valid) {
         std::unique_lock lock(tableMutex);
         for (auto& r : released) {
             table[r->oldChunk] = r->newChunk;
@@ -165,26 +162,37 @@ void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, Even
         std::lock_guard lock(doneMutex);
         for (auto& r : released) {
             r->done = true;
-            r->success = c.valid;
+            r->success = valid;
         }
     }
     for (auto& r : released) {
-        if (c.valid) {
+        if (valid) {
             counters.committed.fetch_add(1, std::memory_order_relaxed);
             events.add(EventKind::ExceptionCommitted, r->seq, r->oldChunk, r->newChunk);
         }
     }
 }
 
-void Snapshot::Impl::invalidate(ErrorCode why) {
+void Snapshot::Impl::markInvalid(const Error& why, EventBatch& events) {
+    // Caller holds commitMutex.
+    if (state.load() == SnapshotState::Invalid) return;
+    state.store(SnapshotState::Invalid);
+    invalidReason = why;
+    store->drop();
+    events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why.code));
+}
+
+void Snapshot::Impl::invalidate(const Error& why) {
     EventBatch events(*origin->events, source);
-    {
-        std::lock_guard lock(commitMutex);
-        if (state.load() == SnapshotState::Invalid) return;
-        state.store(SnapshotState::Invalid);
-        store->drop();
-        events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why));
-    }
+    std::lock_guard lock(commitMutex);
+    markInvalid(why, events);
+    // `events` publishes after the lock is released (destruction order).
+}
+
+Error Snapshot::Impl::invalidError(const std::string& what) {
+    std::lock_guard lock(commitMutex);
+    std::string reason = invalidReason.ok() ? std::string() : ": " + invalidReason.error().message;
+    return makeError(ErrorCode::Invalidated, "snapshot " + name + " " + what + reason, name, "invalid");
 }
 
 void Snapshot::Impl::wait(const std::shared_ptr<PendingException>& pe) {
@@ -246,6 +254,9 @@ std::vector<ChunkSlice> slices(uint64_t offset, uint64_t length, uint64_t chunkB
     return out;
 }
 uint64_t alignDown(uint64_t v, uint64_t a) { return v / a * a; }
+Error refuseReadOnly(const std::string& name) {
+    return makeError(ErrorCode::InvalidArgument, "origin " + name + " is open read-only", name, "read-only");
+}
 uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 }  // namespace
 
@@ -277,6 +288,7 @@ Status Snapshot::write(uint64_t offset, std::span<const std::byte> data, WriteFl
     if (st == SnapshotState::Invalid) return makeError(ErrorCode::Invalidated, "snapshot " + s.name + " is invalid");
     if (st == SnapshotState::Overflow) return makeError(ErrorCode::NoSpace, "snapshot " + s.name + " has overflowed");
     if (st == SnapshotState::Merging) return makeError(ErrorCode::Busy, "snapshot " + s.name + " is being merged");
+    if (s.readOnly) return makeError(ErrorCode::InvalidArgument, "snapshot " + s.name + " is open read-only", s.name, "read-only");
     if (data.empty()) return {};
     auto guard = s.origin->ranges.lockExclusive(alignDown(offset, s.chunkBytes), alignUp(offset + data.size(), s.chunkBytes));
 
@@ -302,8 +314,8 @@ Status Snapshot::write(uint64_t offset, std::span<const std::byte> data, WriteFl
                     allocFailure = makeError(ErrorCode::NoSpace, "snapshot " + s.name + " overflowed: its COW store is full");
                 } else if (pe.error().code == ErrorCode::NoSpace) {
                     events.publish();
-                    s.invalidate(ErrorCode::NoSpace);
-                    allocFailure = makeError(ErrorCode::Invalidated, "snapshot " + s.name + " was invalidated: its COW store is full");
+                    s.invalidate(pe.error());
+                    allocFailure = makeError(ErrorCode::Invalidated, "snapshot " + s.name + " was invalidated: its COW store is full", s.name, "store-full");
                 } else {
                     allocFailure = std::move(pe).error();
                 }
@@ -332,8 +344,7 @@ Status Snapshot::write(uint64_t offset, std::span<const std::byte> data, WriteFl
     for (Todo& t : todo) {
         if (t.pe) {
             s.wait(t.pe);
-            if (!t.pe->success && result.ok())
-                result = makeError(ErrorCode::Invalidated, "snapshot " + s.name + " was invalidated by an I/O error on its COW device");
+            if (!t.pe->success && result.ok()) result = s.invalidError("was invalidated");
         }
     }
     if (!result.ok()) return result;
@@ -378,6 +389,7 @@ std::shared_ptr<Origin> Origin::create(std::shared_ptr<BlockDevice> device, Orig
     core->name = options.name.empty() ? core->device->describe() : options.name;
     o->impl_->core = std::move(core);
     o->impl_->executor = options.executor ? options.executor : std::make_shared<ThreadPool>(4);
+    o->impl_->readOnly = options.readOnly;
     return o;
 }
 
@@ -395,16 +407,22 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
     impl->cow = cow;
     impl->type = options.type;
     impl->legacy = options.legacyCompletionOrder;
+    impl->readOnly = options.readOnly;
     impl->name = options.name.empty() ? cow->describe() : options.name;
-    impl->sizeBytes = options.sizeBytes ? options.sizeBytes : impl_->core->device->size();
+    impl->sizeBytes = options.sizeBytes.value_or(impl_->core->device->size());
     if (impl_->core->device->size() < impl->sizeBytes)
         return makeError(ErrorCode::InvalidArgument, "origin " + impl_->core->name + " (" + std::to_string(impl_->core->device->size()) +
                                                          " bytes) is shorter than the snapshot " + impl->name + " (" +
                                                          std::to_string(impl->sizeBytes) + " bytes)");
     LS_TRY(validateChunkBytes(options.chunkBytes));
     uint32_t chunkSectors = options.chunkBytes / 512;
-    if (options.type == StoreType::Transient) impl->store = std::make_unique<TransientStore>(cow, chunkSectors);
-    else impl->store = std::make_unique<PersistentStore>(cow, chunkSectors);
+    if (options.type == StoreType::Transient) {
+        impl->store = std::make_unique<TransientStore>(cow, chunkSectors);
+    } else {
+        auto persistent = std::make_unique<PersistentStore>(cow, chunkSectors);
+        persistent->setReadOnly(options.readOnly);
+        impl->store = std::move(persistent);
+    }
 
     // Attach like LVM does: with origin I/O quiesced (exclusive), so no write slips between
     // loading the exceptions and the snapshot becoming visible to origin writes.
@@ -479,7 +497,7 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
             if (!pe.ok()) {
                 // Full (or failing) store: the snapshot loses, the origin write goes on.
                 events.publish();
-                s.invalidate(pe.error().code);
+                s.invalidate(pe.error());
                 break;
             }
             waits.emplace_back(&s, pe.value());
@@ -491,6 +509,7 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
 }
 
 Status Origin::write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags) {
+    if (impl_->readOnly) return refuseReadOnly(impl_->core->name);
     LS_TRY(checkRange(offset, data.size()));
     if (data.empty()) return {};
     std::shared_lock lock(impl_->snapshotsMutex);
@@ -518,6 +537,7 @@ Status Origin::write(uint64_t offset, std::span<const std::byte> data, WriteFlag
 }
 
 Status Origin::discard(uint64_t offset, uint64_t length) {
+    if (impl_->readOnly) return refuseReadOnly(impl_->core->name);
     LS_TRY(checkRange(offset, length));
     if (!length) return {};
     // A discard changes the origin's contents, so snapshots must keep their copies first.

@@ -13,11 +13,27 @@
 //   failing snapshot. With PO, a *snapshot* write that finds the store full reports Overflow.
 //
 // Thread safety: every public method may be called from any thread concurrently.
+//
+// Events and locks (listener.h's contract asks listeners never to block): events are gathered
+// while engine locks are held and published after the snapshot's commitMutex/tableMutex and the
+// origin's snapshotsMutex are released, with these exceptions, where a listener runs while the
+// calling thread still holds
+//   - Origin::write/discard (ExceptionAllocated, SnapshotInvalidated of a full store): the
+//     origin's snapshotsMutex shared and the exclusive range lock of the written range;
+//   - Snapshot::write (ExceptionAllocated, SnapshotOverflowed, SnapshotInvalidated): the
+//     exclusive range lock of the written range;
+//   - SnapshotMerge::run, while it protects a batch's range in the other snapshots
+//     (ExceptionAllocated, SnapshotInvalidated of those snapshots): as Origin::write.
+// (MergeStarted/MergeBatch/MergeFinished/MergeFailed are published with no engine lock held.)
+// A listener that blocked there would stall I/O to that range, never deadlock the engine unless
+// it calls back into it (which the contract forbids); copy-job events (CopyStarted, CopyFinished, ExceptionCommitted,
+// AreaWritten) are published with no engine lock held.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +42,7 @@
 #include "core/concurrency/executor.h"
 #include "core/events/listener.h"
 #include "core/io/block_device.h"
+#include "core/snapshot/cow_format.h"
 #include "core/util/result.h"
 
 namespace loopsnap {
@@ -60,18 +77,17 @@ struct SnapshotCounters {
     std::atomic<uint64_t> areaWrites{0};
 };
 
-constexpr uint32_t kMinChunkBytes = 4096;
-constexpr uint32_t kMaxChunkBytes = 512 * 1024;
-constexpr uint32_t kDefaultChunkBytes = 16 * 1024;
-
 struct SnapshotOptions {
     StoreType type = StoreType::Persistent;
     // Chunk size used when the store is new (magic 0). An existing header's chunk size wins, as
     // in the kernel.
     uint32_t chunkBytes = kDefaultChunkBytes;
-    // Size of the snapshot in bytes (the kernel's table length); 0 = the origin's size. An origin
-    // shorter than this is refused.
-    uint64_t sizeBytes = 0;
+    // Size of the snapshot in bytes (the kernel's table length); unset = the origin's size. 0 is a
+    // real size (a snapshot of an empty origin stays empty). An origin shorter than this is refused.
+    std::optional<uint64_t> sizeBytes;
+    // Read-only: the store is never formatted or written (a new store, magic 0, reads as an empty
+    // snapshot: the origin's contents); writes to the snapshot are refused.
+    bool readOnly = false;
     // Pre-fix behaviour: commit records in copy-completion order. Demonstrations only.
     bool legacyCompletionOrder = false;
     std::string name;  // for events and messages; defaults to the COW device's description
@@ -117,6 +133,8 @@ struct OriginOptions {
     std::shared_ptr<Executor> executor;  // copies run here; default: a private ThreadPool(4)
     std::shared_ptr<EventSink> events;   // default: a private sink without listeners
     std::string name;                    // for events and messages
+    // Read-only: origin writes and discards are refused before anything is copied or written.
+    bool readOnly = false;
 };
 
 // The origin device (dm "snapshot-origin"): reads pass through; writes copy-on-write into every

@@ -28,7 +28,7 @@ struct PendingException {
     uint64_t seq = 0;
     uint64_t oldChunk = 0;
     uint64_t newChunk = 0;
-    bool copyOk = true;
+    Status copy;           // the copy's result, set when it finished
     bool done = false;     // committed (or failed); guarded by Snapshot::Impl::doneMutex
     bool success = false;
 };
@@ -61,6 +61,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     uint64_t chunkBytes = 0;
     uint64_t sizeBytes = 0;
     bool legacy = false;
+    bool readOnly = false;
     std::string name;
     uint32_t source = 0;
     SnapshotCounters counters;
@@ -77,6 +78,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     std::map<uint64_t, std::shared_ptr<PendingException>> outOfOrder;  // finished early, waiting
     std::unordered_map<uint64_t, std::shared_ptr<PendingException>> inCommit;  // token -> pe
     std::atomic<SnapshotState> state{SnapshotState::Valid};
+    Status invalidReason;  // why the snapshot became invalid (guarded by commitMutex)
 
     std::mutex doneMutex;
     std::condition_variable doneCv;
@@ -85,9 +87,14 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     // Allocates a pending exception for `chunk` (caller holds the origin range exclusively).
     Result<std::shared_ptr<PendingException>> allocate(uint64_t chunk, EventBatch& events);
     // A copy finished (ok or not): apply the in-order rule and commit what may be committed.
-    void complete(const std::shared_ptr<PendingException>& pe, bool ok);
+    void complete(const std::shared_ptr<PendingException>& pe, Status copy);
     void commitOne(const std::shared_ptr<PendingException>& pe, EventBatch& events);
-    void invalidate(ErrorCode why);
+    // Invalidates for good, keeping `why`; SnapshotInvalidated carries its code.
+    void invalidate(const Error& why);
+    // Caller holds commitMutex: marks invalid, drops the store, records the reason.
+    void markInvalid(const Error& why, EventBatch& events);
+    // The error to report for an operation refused because the snapshot is invalid.
+    Error invalidError(const std::string& what);
     void wait(const std::shared_ptr<PendingException>& pe);
     // Starts copying origin chunk -> COW chunk on the executor; `data` (a full chunk), if given,
     // is written instead of the origin's contents (full-chunk snapshot writes).
@@ -97,6 +104,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
 struct Origin::Impl {
     std::shared_ptr<OriginCore> core;
     std::shared_ptr<Executor> executor;
+    bool readOnly = false;
     mutable std::shared_mutex snapshotsMutex;  // shared: I/O; exclusive: attach/detach
     std::vector<std::shared_ptr<Snapshot>> snapshots;
     // The snapshot being merged into this origin (SnapshotMerge), if any: while set, the origin

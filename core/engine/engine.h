@@ -1,0 +1,182 @@
+// Engine: the facade every front end uses (loopsnapctl, the desktop app, the privileged helper).
+//
+// It owns the event sink and ring, the worker pool, the registry of origins, snapshots and
+// clones keyed by stable ids (the workspace on disk, shared by every process of the same user),
+// and the jobs (merge, hydration, crash test, workload). It hands out descriptions as values
+// (core/backend/types.h), never internal pointers; the only handles it gives are I/O handles
+// (BlockDevice) for reading and writing a device. Every call returns Result/Status.
+//
+// Threads and locks
+// - Every public method may be called from any thread. Calls that touch files (create, open,
+//   add, refresh, info of a device that is not open, job starts) may block on I/O: a GUI calls
+//   them from a worker thread (ui/bridge), never from its GUI thread. Pure queries of open
+//   devices and jobs (job(), jobs(), events(), counters) never wait for I/O and take only the
+//   registry mutex for the time of a copy.
+// - The registry mutex is never held while the engine does I/O on a device or calls a listener;
+//   it serialises registry changes and workspace saves. Jobs run on threads of their own (never
+//   on the copy worker pool, whose threads the copies they wait for need).
+// - Order: a create/add is saved to the workspace (atomically, see workspace.h) before the call
+//   returns; forget() removes the entry and touches no store file.
+// - Events (core/events): published by the engine's objects on the thread that caused them, into
+//   one ring that a UI drains per frame. Events are hints: after a drop a consumer resyncs from
+//   the info calls. Job progress is read from job(): counters sampled by the caller.
+// - Destruction: stops every job between its steps (a merge or hydration stopped this way
+//   resumes in a later Engine), closes every device (final flush and commit) and joins threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backend/types.h"
+#include "core/events/event_ring.h"
+#include "core/io/block_device.h"
+#include "core/util/result.h"
+
+namespace loopsnap {
+
+class Backend;
+class Executor;
+
+struct EngineOptions {
+    // Folder of the workspace; "" = $LOOPSNAP_WORKSPACE, else $XDG_DATA_HOME/loopsnap, else
+    // ~/.local/share/loopsnap (cli-contract.md, Workspace).
+    std::string workspaceDir;
+    bool persistWorkspace = true;       // false: registry in memory only (tests, crash lab)
+    BackendKind backend = BackendKind::Userspace;
+    unsigned copyThreads = 4;           // the shared copy worker pool
+    size_t eventRingCapacity = 1 << 16; // power of two
+    bool legacyCompletionOrder = false; // DEMONSTRATION: pre-230c83afdd9c commit order, all snapshots
+    bool legacyCloneCommit = false;     // DEMONSTRATION: pre-8b3fd1f5 clone commit order
+    // A backend instance to use instead of creating one for `backend` (e.g. a MemoryBackend
+    // shared by several Engines in a test; see backend.h). Its context is the caller's.
+    std::shared_ptr<Backend> backendInstance;
+};
+
+struct WorkloadRequest {
+    std::string originId;               // writes copy-on-write into every snapshot of it
+    std::string snapshotId;             // "" = origin writes only; else a mix of both
+    uint64_t seed = 1;
+    uint64_t ops = 100;
+    unsigned threads = 2;
+    std::chrono::microseconds pause{0}; // between operations (the demo's steady workload)
+};
+
+struct CrashTestRequest {
+    std::string scenario = "snapshot";  // "snapshot", "clone", "merge"
+    uint64_t seed = 1;
+    uint64_t ops = 0;                   // 0: the scenario's default
+    bool legacy = false;
+};
+
+// How a crash test runs: the CLI and tests register one that calls core/crashlab in-process
+// (loopsnap_crashlab), the GUI one that runs `loopsnapctl --json crashtest` in a child process
+// (the GUI does not link the crash lab). `progress` gets (done, total) states; `cancelled`
+// becomes true when the job is cancelled.
+struct CrashTestOutcome {
+    bool violation = false;
+    uint64_t statesChecked = 0, crashPoints = 0;
+    double seconds = 0;
+    std::string invariant, detail, trace;  // as `crashtest` prints them
+    std::vector<uint64_t> leakedChunks;    // snapshot: COW chunks leaked
+    std::optional<uint64_t> garbageRegion; // clone: the region that read garbage
+};
+using CrashTestRunner = std::function<Result<CrashTestOutcome>(const CrashTestRequest&,
+                                                               const std::function<void(uint64_t done, uint64_t total)>& progress,
+                                                               const std::atomic<bool>& cancelled)>;
+
+struct ServeRequest {
+    std::string socketPath;             // unix socket ("" = none)
+    std::string tcp;                    // "HOST:PORT" ("" = none)
+    struct Export { std::string name; std::string deviceId; };  // an origin, snapshot or clone id
+    std::vector<Export> exports;
+    bool readOnly = false;
+};
+struct ServeInfo {
+    uint64_t id = 0;
+    std::vector<std::string> uris;      // e.g. "nbd+unix:///snap?socket=/run/ls.sock"
+};
+
+struct AttachInfo {
+    std::string deviceId;
+    std::string loopDevice;             // "/dev/loop7"
+    bool readOnly = false;
+};
+
+class Engine {
+public:
+    static Result<std::unique_ptr<Engine>> open(EngineOptions options = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // ---- registry (workspace) ----
+    std::vector<OriginInfo> origins();
+    std::vector<SnapshotInfo> snapshots();
+    std::vector<CloneInfo> clones();
+    Result<OriginInfo> origin(const std::string& id);
+    Result<SnapshotInfo> snapshot(const std::string& id);
+    Result<CloneInfo> clone(const std::string& id);
+    // Finds the entry of a path (origin, COW store or clone metadata), e.g. for CLI arguments.
+    std::optional<std::string> idForPath(const std::string& path);
+    // Re-reads the workspace (another process may have added or forgotten entries) and the
+    // status of every device that is not open here.
+    Status refresh();
+    const std::string& workspaceDir() const;
+
+    Result<SnapshotInfo> createSnapshot(const CreateSnapshotRequest& request);
+    Result<SnapshotInfo> addSnapshot(const std::string& originPath, const std::string& cowPath);
+    Result<CloneInfo> createClone(const CreateCloneRequest& request);
+    Result<CloneInfo> addClone(const std::string& metaPath);
+    Status forget(const std::string& id);         // no file is touched
+    Status deleteFiles(const std::string& id);    // a snapshot's store + sidecar, a clone's meta (+dest); closed first
+
+    // ---- devices ----
+    // Opens the device (an origin opens with every snapshot of it; a snapshot opens its origin).
+    Status openDevice(const std::string& id);
+    Status closeDevice(const std::string& id);    // final flush/commit; refused while a job uses it
+    // An I/O handle (opens on demand): origin writes copy-on-write into every snapshot of it.
+    Result<std::shared_ptr<BlockDevice>> device(const std::string& id);
+
+    // ---- jobs ----
+    Result<uint64_t> startMerge(const std::string& snapshotId);     // resumes an interrupted merge
+    Result<uint64_t> startHydration(const std::string& cloneId, HydrationTuning tuning);
+    Status tuneHydration(const std::string& cloneId, HydrationTuning tuning);  // applies at once
+    Result<uint64_t> startWorkload(const WorkloadRequest& request);
+    void setCrashTestRunner(CrashTestRunner runner);
+    Result<uint64_t> startCrashTest(const CrashTestRequest& request);  // Unsupported without runner
+    Result<CrashTestOutcome> crashTestOutcome(uint64_t jobId);         // once finished
+    Status pauseJob(uint64_t jobId);
+    Status resumeJob(uint64_t jobId);
+    Status cancelJob(uint64_t jobId);             // -> stopping -> cancelled (resumable work stays resumable)
+    Result<JobInfo> job(uint64_t jobId);          // samples the counters: rate and ETA are smoothed per call
+    std::vector<JobInfo> jobs();
+    // Blocks until the job is final or `timeout` passed; returns its info either way.
+    Result<JobInfo> waitJob(uint64_t jobId, std::chrono::milliseconds timeout);
+
+    // ---- serving and attaching ----
+    Result<ServeInfo> serve(const ServeRequest& request);
+    Status stopServing(uint64_t serveId);
+    Result<AttachInfo> attach(const std::string& id, bool readOnly);  // Linux, root: FUSE file + loop device
+    Status detach(const std::string& loopDevice);
+    std::vector<AttachInfo> attachments();
+
+    // ---- events and optional capabilities ----
+    EventRing& eventRing();
+    std::shared_ptr<EventSink> eventSink();
+    Result<SnapshotTrace> snapshotTrace(const std::string& snapshotId);   // userspace only
+    Result<StoreLayout> storeLayout(const std::string& snapshotId);
+    Result<CloneRegionMap> cloneRegionMap(const std::string& cloneId);    // userspace only
+
+private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loopsnap
