@@ -195,7 +195,7 @@ run_vm() {  # -> $RUN/console.log
     if [ "$accel" = kvm ]; then args+=(-enable-kvm -cpu host); else args+=(-accel tcg,thread=multi -cpu max); fi
     say "booting ($accel, ${MEM} MiB, timeout ${TIMEOUT}s)"
     set +e
-    timeout -k 5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$RUN/console.log"
+    timeout -k 5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$RUN/console.log"
     VM_RC=${PIPESTATUS[0]}
     set -e
 }

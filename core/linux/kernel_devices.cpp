@@ -19,6 +19,7 @@
 #include "core/posix/atomic_file.h"
 #include "core/snapshot/cow_format.h"
 #include "core/snapshot/snapshot_files.h"
+#include "core/snapshot/snapshot_records.h"
 
 namespace loopsnap::kernel {
 
@@ -117,26 +118,26 @@ bool sameFile(const std::string& a, const std::string& b) {
     return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-// The merge mark is the userspace engine's sidecar key (snapshot_files.h), so that either
-// backend finishes a merge the other began and both refuse plain use of a half-merged store.
-Status writeMergeMark(const std::string& cowPath, uint64_t originBytes, bool merging) {
-    std::string path = cowPath + ".loopsnap";
-    auto current = readWholeFile(path);
-    std::string out;
-    if (current.ok()) {
-        std::istringstream in(current.value());
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.rfind("merging=", 0) == 0) continue;
-            if (line.rfind("# the origin is partly rolled back", 0) == 0) continue;
-            out += line + "\n";
-        }
-    } else {
-        out = "# loopsnap snapshot settings (the kernel keeps these in its table, not on disk)\nstore=P\nsize=" +
-              std::to_string(originBytes) + "\n";
+// The merge marks are the userspace engine's (snapshot_records.h), in its order: set in the
+// origin record, then in the sidecar; cleared in the sidecar, then in the origin record. So
+// either backend finishes a merge the other began, and both refuse plain use of a half-merged
+// origin. (The userspace engine writes the origin record under the origin's file lock; here the
+// kernel holds the origin, and the caller serialises work on one workspace.)
+Status writeMergeMark(const std::string& cowPath, const std::string& originPath, uint64_t originBytes, bool merging) {
+    std::string cow = canonicalPath(cowPath);
+    LS_ASSIGN(OriginRecord record, readOriginRecord(originPath));
+    LS_ASSIGN(Sidecar sidecar, readSidecar(cowPath));
+    if (!sidecar.present) sidecar.sizeBytes = originBytes;  // a store the kernel wrote
+    sidecar.merging = merging;
+    if (merging) {
+        record.merging = cow;
+        if (std::find(record.snapshots.begin(), record.snapshots.end(), cow) == record.snapshots.end()) record.snapshots.push_back(cow);
+        LS_TRY(writeOriginRecord(originPath, record));
+        return writeSidecar(cowPath, sidecar);
     }
-    if (merging) out += "# the origin is partly rolled back: loopsnapctl merge finishes it\nmerging=yes\n";
-    return writeFileAtomically(path, out);
+    LS_TRY(writeSidecar(cowPath, sidecar));
+    if (record.merging == cow) record.merging.clear();
+    return writeOriginRecord(originPath, record);
 }
 
 Result<uint32_t> tableChunkSectors(const std::string& dmName) {
@@ -214,27 +215,8 @@ Status withOriginSuspended(const std::string& originName, Fn&& fn) {
 }  // namespace
 
 Result<StoreSettings> readStoreSettings(const std::string& cowPath) {
-    StoreSettings s;
-    auto text = readWholeFile(cowPath + ".loopsnap");
-    if (!text.ok()) return s;  // none: a store the kernel wrote; P, the origin's size
-    std::istringstream in(text.value());
-    std::string line;
-    while (std::getline(in, line)) {
-        auto eq = line.find('=');
-        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-        std::string key = line.substr(0, eq), value = line.substr(eq + 1);
-        if (key == "store") {
-            LS_ASSIGN(s.type, parseStoreType(value));
-        } else if (key == "size") {
-            char* end = nullptr;
-            s.sizeBytes = std::strtoull(value.c_str(), &end, 10);
-            if (value.empty() || *end)
-                return makeError(ErrorCode::Corruption, cowPath + ".loopsnap: bad size '" + value + "'", cowPath, "bad-sidecar");
-        } else if (key == "merging") {
-            s.merging = value == "yes";
-        }
-    }
-    return s;
+    LS_ASSIGN(Sidecar sidecar, readSidecar(cowPath));
+    return StoreSettings{sidecar.type, sidecar.sizeBytes.value_or(0), sidecar.merging};
 }
 
 // ---- origin ---------------------------------------------------------------------------------
@@ -352,7 +334,7 @@ Result<OriginDevice> beginMerge(const OriginDevice& origin, const SnapshotDevice
     LS_ASSIGN(auto mergeLine, dm::snapshotMergeTable(origin.backing, snapshot.cowBacking, snapshot.type, snapshot.chunkSectors,
                                                      origin.sizeBytes / kSector));
     // The mark first (durably): from here on a crash resumes the merge on the next activation.
-    LS_TRY(writeMergeMark(snapshot.cowFile, origin.sizeBytes, true));
+    LS_TRY(writeMergeMark(snapshot.cowFile, origin.file, origin.sizeBytes, true));
     // The store's loop device is autoclear: keep it alive while no table holds it.
     LS_ASSIGN(HeldLoopDevice keepCow, holdLoopDevice(snapshot.cowBacking));
     Status swapped = withOriginSuspended(origin.name, [&]() -> Status {
@@ -361,7 +343,7 @@ Result<OriginDevice> beginMerge(const OriginDevice& origin, const SnapshotDevice
         return dm::loadTable(origin.name, {mergeLine});
     });
     if (!swapped.ok()) {
-        (void)writeMergeMark(snapshot.cowFile, origin.sizeBytes, false);
+        (void)writeMergeMark(snapshot.cowFile, origin.file, origin.sizeBytes, false);
         return std::move(swapped).error();
     }
     OriginDevice out = origin;
@@ -398,7 +380,7 @@ Result<OriginDevice> finishMerge(const OriginDevice& origin) {
     LS_ASSIGN(auto line, dm::snapshotOriginTable(origin.backing, origin.sizeBytes / kSector));
     LS_TRY(dm::loadTable(origin.name, {line}));
     LS_TRY(withOriginSuspended(origin.name, [] { return okStatus(); }));
-    LS_TRY(writeMergeMark(origin.mergingCow, origin.sizeBytes, false));
+    LS_TRY(writeMergeMark(origin.mergingCow, origin.file, origin.sizeBytes, false));
     OriginDevice out = origin;
     out.merging = false;
     out.mergingCow.clear();
