@@ -2,6 +2,7 @@
 # Installs every package Loopsnap needs on Debian 12 (run as root) and builds it.
 #   scripts/setup.sh            -> build/      (RelWithDebInfo)
 #   LOOPSNAP_ASAN=1 scripts/setup.sh also builds build-asan/ (AddressSanitizer + UBSan)
+#   LOOPSNAP_SETUP_NO_BUILD=1 scripts/setup.sh only installs the packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
+  qemu-system-x86 busybox-static cpio xz-utils kmod make gcc   # scripts/test-kernel.sh's VM
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,6 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+[ "${LOOPSNAP_SETUP_NO_BUILD:-0}" = 1 ] && exit 0
 JOBS=${LOOPSNAP_JOBS:-$(nproc)}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$JOBS"

@@ -14,6 +14,10 @@
 #include "core/engine/workspace.h"
 #include "core/export/nbd_server.h"
 #include "core/util/progress.h"
+#if LOOPSNAP_HAVE_DEVMAPPER
+#include "core/linux/devmapper.h"
+#include "core/linux/kernel_backend.h"
+#endif
 
 namespace loopsnap {
 
@@ -381,8 +385,13 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
     } else if (options.backend == BackendKind::Memory) {
         impl->backend = asBackend(makeMemoryBackend(context));
     } else {
-        return makeError(ErrorCode::Unsupported, "the kernel backend is not available in this build yet (core/linux provides it)",
+#if LOOPSNAP_HAVE_DEVMAPPER
+        LS_TRY(dm::checkSupport());
+        impl->backend = makeKernelBackend(context);
+#else
+        return makeError(ErrorCode::Unsupported, "this build has no kernel backend (libdevmapper was not found)",
                          backendKindName(options.backend), "backend-unavailable");
+#endif
     }
     LS_ASSIGN(impl->workspace, Workspace::open(options.workspaceDir, options.persistWorkspace));
     impl->options = std::move(options);
