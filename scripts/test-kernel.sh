@@ -26,15 +26,15 @@ ROOT=$PWD
 CACHE=${LOOPSNAP_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loopsnap-kernel}
 BUILD=${LOOPSNAP_BUILD_DIR:-$ROOT/build}
 ACCEL=${LOOPSNAP_VM_ACCEL:-auto}
+started=$(date +%s)
 TIMEOUT=${LOOPSNAP_VM_TIMEOUT:-420}
 MEM=${LOOPSNAP_VM_MEM:-1536}
 # What the guest loads; modprobe --show-depends adds their dependencies in load order.
 GUEST_MODULES=(virtio_pci virtio_blk ext4 loop dm-mod dm-snapshot dm-delay dm-clone)
 
-say() { echo "test-kernel: $*" >&2; }
+say() { echo "test-kernel: [$(( $(date +%s) - started ))s] $*" >&2; }
 die() { say "$*"; echo "0 passed, 1 failed"; exit 2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-started=$(date +%s)
 
 # ---- 1. packages -------------------------------------------------------------------------
 LOOPSNAP_SETUP_NO_BUILD=1 bash scripts/setup.sh

@@ -46,7 +46,7 @@ private slots:
     }
 
     void hydrationAndMessages() {
-        const uint64_t size = 4 * MiB;
+        const uint64_t size = 2 * MiB;
         makeFiles(size);
         auto c = kernel::activateClone(ktest::kWorkspace, request(true));
         LS_QVERIFY_OK(c);
