@@ -24,7 +24,11 @@ private slots:
     void crashtestMergeExitCodes();
 
 private:
-    static QJsonObject json(const std::string& line) { return QJsonDocument::fromJson(QByteArray::fromStdString(line)).object(); }
+    // The result object: the last line (long commands print progress lines before it).
+    static QJsonObject json(const std::string& out) {
+        QByteArray text = QByteArray::fromStdString(out).trimmed();
+        return QJsonDocument::fromJson(text.mid(text.lastIndexOf('\n') + 1)).object();
+    }
     static std::vector<std::string> lines(const std::string& out) {
         std::vector<std::string> v;
         for (const QString& l : QString::fromStdString(out).split('\n', Qt::SkipEmptyParts)) v.push_back(l.toStdString());

@@ -20,7 +20,11 @@ private slots:
     void crashtestExitCodes();
 
 private:
-    static QJsonObject json(const std::string& out) { return QJsonDocument::fromJson(QByteArray::fromStdString(out)).object(); }
+    // The result object: the last line (long commands print progress lines before it).
+    static QJsonObject json(const std::string& out) {
+        QByteArray text = QByteArray::fromStdString(out).trimmed();
+        return QJsonDocument::fromJson(text.mid(text.lastIndexOf('\n') + 1)).object();
+    }
 };
 
 void TestCliSnapshot::createStatusInspectWriteRead() {
