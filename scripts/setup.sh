@@ -31,6 +31,6 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$JOBS"
 if [ "${LOOPSNAP_ASAN:-0}" = 1 ]; then
   # The engine tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOOPSNAP_SANITIZE=ON >/dev/null
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOOPSNAP_SANITIZE=ON -DLOOPSNAP_ENGINE_ONLY=ON >/dev/null
   ninja -C build-asan -j"$JOBS"
 fi
