@@ -28,6 +28,7 @@ public:
     // One frame now (tests drive frames by hand).
     void pump();
     uint64_t framesEmitted() const { return frames_; }
+    const QTimer* frameTimer() const { return &timer_; }
 
 signals:
     void frame(const loopsnap::ui::LiveFrame& frame);

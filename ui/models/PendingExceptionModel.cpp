@@ -107,7 +107,7 @@ void PendingExceptionModel::applyEvents(std::span<const Event> events, int64_t n
         return false;
     };
     for (const Event& e : events) {
-        if (e.source != source_) continue;
+        if (e.source != source_ || e.timeNs < ignoreBeforeNs_) continue;
         if (trace_.epochNs == 0) trace_.epochNs = e.timeNs;
         if (e.kind == EventKind::AreaWritten) {
             ++counters_.areaWrites;
@@ -206,7 +206,8 @@ void PendingExceptionModel::removeExpired() {
     }
 }
 
-void PendingExceptionModel::resync(const SnapshotTrace& trace, int64_t nowNs) {
+void PendingExceptionModel::resync(const SnapshotTrace& trace, int64_t nowNs, int64_t sampledAtNs) {
+    ignoreBeforeNs_ = sampledAtNs;
     beginResetModel();
     for (const auto& r : rows_) forget(r.seq);
     rows_.clear();

@@ -69,7 +69,8 @@ public:
     void applyEvents(std::span<const Event> events, int64_t nowNs);
     // After a drop or while hidden: the table restarts empty (rows reappear with their next
     // event), the counters are the engine's.
-    void resync(const SnapshotTrace& trace, int64_t nowNs);
+    // Events stamped before `sampledAtNs` (when the trace was read) are already in it: ignored.
+    void resync(const SnapshotTrace& trace, int64_t nowNs, int64_t sampledAtNs = 0);
 
     const ExceptionCounters& counters() const { return counters_; }
     const CompletionTrace& trace() const { return trace_; }
@@ -96,6 +97,7 @@ private:
     std::set<uint64_t> removed_;        // recently removed sequences (bounded)
     uint64_t removedBelow_ = 0;         // every sequence below this has left the table
     int64_t nowNs_ = 0;
+    int64_t ignoreBeforeNs_ = 0;
     int64_t lingerNs_ = 1'000'000'000;
     ExceptionCounters counters_;
     CompletionTrace trace_;

@@ -5,7 +5,8 @@
 
 namespace loopsnap::ui {
 
-void RegionStateMap::reset(const CloneRegionMap& map, uint64_t deviceBytes) {
+void RegionStateMap::reset(const CloneRegionMap& map, uint64_t deviceBytes, int64_t sampledAtNs) {
+    ignoreBeforeNs_ = sampledAtNs;
     regionBytes_ = map.regionBytes;
     deviceBytes_ = deviceBytes ? deviceBytes : map.regionBytes * map.regions.size();
     source_ = map.eventSource;
@@ -57,7 +58,7 @@ void RegionStateMap::setRange(uint64_t first, uint64_t count, RegionCategory cat
 
 void RegionStateMap::apply(std::span<const Event> events) {
     for (const Event& e : events) {
-        if (e.source != source_) continue;
+        if (e.source != source_ || e.timeNs < ignoreBeforeNs_) continue;
         switch (e.kind) {
         case EventKind::RegionHydrationStarted:
             setRange(e.a, e.b, RegionCategory::Hydrating);

@@ -33,7 +33,8 @@ class RegionStateMap {
 public:
     void setSource(uint32_t source) { source_ = source; }
     // A fresh map (resync): states from the engine's CloneRegionMap.
-    void reset(const CloneRegionMap& map, uint64_t deviceBytes);
+    // Events stamped before `sampledAtNs` (when the map was read) are already in it: ignored.
+    void reset(const CloneRegionMap& map, uint64_t deviceBytes, int64_t sampledAtNs = 0);
     void apply(std::span<const Event> events);
 
     std::span<const uint8_t> states() const { return states_; }
@@ -58,6 +59,7 @@ private:
     uint64_t bytesOf(uint64_t first, uint64_t count) const;
 
     uint32_t source_ = UINT32_MAX;
+    int64_t ignoreBeforeNs_ = 0;
     std::vector<uint8_t> states_;
     std::array<uint64_t, kRegionCategoryCount> counts_{};
     uint64_t regionBytes_ = 0, deviceBytes_ = 0;

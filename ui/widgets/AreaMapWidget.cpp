@@ -12,7 +12,7 @@ AreaMapWidget::AreaMapWidget(QWidget* parent) : CellMapWidget(parent) {
 }
 
 QVector<QColor> AreaMapWidget::categoryColors() {
-    return {QColor(0xec, 0xef, 0xf2),   // free
+    return {QColor(0xdc, 0xe1, 0xe7),   // free
             QColor(0x1f, 0x29, 0x33),   // header
             QColor(0xc6, 0x3d, 0x3d),   // metadata area
             QColor(0x2f, 0x74, 0xc0),   // data, committed

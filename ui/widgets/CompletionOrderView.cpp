@@ -72,7 +72,7 @@ void CompletionOrderView::paintEvent(QPaintEvent*) {
     p.restore();
     const int by = r.bottom() + 4;
     p.drawText(QRect(r.left(), by, r.width() / 2, fm.height()), Qt::AlignLeft,
-               tr("−%1 s").arg(loc.toString(t1_ - t0_, 'f', 0)));
+               tr("−%1 s").arg(loc.toString(t1_ - t0_, 'f', t1_ - t0_ < 3 ? 1 : 0)));
     p.drawText(QRect(r.left(), by, r.width(), fm.height()), Qt::AlignHCenter, tr("time the copy finished"));
     p.drawText(QRect(r.center().x(), by, r.width() / 2, fm.height()), Qt::AlignRight, tr("now"));
 

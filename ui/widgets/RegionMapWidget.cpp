@@ -54,7 +54,8 @@ QString RegionMapWidget::describeBin(int64_t bin) const {
     if (regionBytes_) {
         const uint64_t b = first * regionBytes_;
         const uint64_t e = deviceBytes_ ? std::min(deviceBytes_, end * regionBytes_) : end * regionBytes_;
-        text += tr(" · bytes %1–%2").arg(formatBytes(double(b)), formatBytes(double(e)));
+        text += tr(" · bytes %1–%2 (%3 at %4)")
+                    .arg(loc.toString(qulonglong(b)), loc.toString(qulonglong(e - 1)), formatBytes(double(e - b)), formatBytes(double(b)));
     }
     const QVector<uint64_t> mix = binMix(bin);
     QStringList parts;
