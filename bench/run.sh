@@ -29,7 +29,8 @@ pushed into a real EventRing by another thread (hydration cursor plus 10 % user 
 regions), drained by the live views' 60 Hz frame timer (LiveFeed) into the visible page; medians
 of 3 runs of 5 s. Frame time = the GUI thread's busy time between two frame ticks (drain, model,
 only the changed bins of the map's Indexed8 image recoloured and repainted, the numbers, the
-chart twice a second, input); the peer is the 16.7 ms frame budget of a 60 Hz display. The map
+chart twice a second, input), as wall time and as the thread's CPU time (wall time includes
+preemption on a loaded machine); the peer is the 16.7 ms frame budget of a 60 Hz display. The map
 keeps one byte per region (RegionStateMap) plus one byte per pixel bin (the QImage).
 Input: a mouse move over the map every 20 ms, timed from posting to handled (the hover names the
 regions); p99, the maximum is printed on stderr.

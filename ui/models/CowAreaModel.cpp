@@ -12,10 +12,17 @@ void CowAreaModel::reset(const StoreLayout& layout) {
         chunks_[c] = uint8_t(AreaCategory::DataCommitted);
         ++used_;
     }
-    for (size_t i = 0; i < layout.metadataChunks.size(); ++i) {
-        const uint64_t c = layout.metadataChunks[i];
+    // Areas not allocated yet follow the store's format (version 1: the metadata chunk of area i
+    // is 1 + i * (exceptionsPerArea + 1)), so the map shows where they will be.
+    if (layout.exceptionsPerArea && layout.metadataChunks.size() >= 1) {
+        for (uint64_t c = 1 + (layout.metadataChunks.size() - 1) * (layout.exceptionsPerArea + 1); c < layout.totalChunks;
+             c += layout.exceptionsPerArea + 1)
+            layout_.metadataChunks.push_back(c);
+    }
+    for (size_t i = 0; i < layout_.metadataChunks.size(); ++i) {
+        const uint64_t c = layout_.metadataChunks[i];
         if (c >= chunks_.size()) continue;
-        if (chunks_[c] == uint8_t(AreaCategory::Free)) ++used_;
+        if (chunks_[c] == uint8_t(AreaCategory::Free) && c < layout.nextFreeChunk) ++used_;
         chunks_[c] = uint8_t(i == 0 ? AreaCategory::Header : AreaCategory::Metadata);
     }
     changes_.clear();
@@ -35,6 +42,8 @@ void CowAreaModel::set(uint64_t chunk, AreaCategory category) {
     const uint8_t old = chunks_[chunk];
     if (old == uint8_t(category)) return;
     if (old == uint8_t(AreaCategory::Header) || old == uint8_t(AreaCategory::Metadata)) return;
+    // An allocation event published after the commit of the same chunk must not undo it.
+    if (old == uint8_t(AreaCategory::DataCommitted) && category == AreaCategory::DataPending) return;
     if (old == uint8_t(AreaCategory::Free)) ++used_;
     chunks_[chunk] = uint8_t(category);
     if (!changes_.empty() && changes_.back().first + changes_.back().second == chunk)

@@ -98,7 +98,7 @@ private:
     uint64_t removedBelow_ = 0;         // every sequence below this has left the table
     int64_t nowNs_ = 0;
     int64_t ignoreBeforeNs_ = 0;
-    int64_t lingerNs_ = 1'000'000'000;
+    int64_t lingerNs_ = 400'000'000;
     ExceptionCounters counters_;
     CompletionTrace trace_;
 };

@@ -31,6 +31,7 @@ constexpr int64_t kIdleFrameNs = 100'000'000;  // an empty frame after 100 ms wi
 namespace {
 constexpr double kChartSeconds = 60;
 constexpr int64_t kChartStepNs = 500'000'000;
+constexpr int64_t kNumbersStepNs = 250'000'000;
 constexpr double kMiB = 1024.0 * 1024.0;
 
 QString formatDuration(double seconds) {
@@ -207,7 +208,11 @@ void HydrationDashboardPage::applyFrame(const LiveFrame& frame) {
     if (auto enabled = regions_.hydrationEnabled()) setPausedState(!*enabled && percent() < 100);
     hydrationRate_.sample(regions_.hydratedBytesTotal(), frame.nowNs);
     foregroundRate_.sample(regions_.foregroundBytesTotal() + foregroundExternal_, frame.nowNs);
-    refreshNumbers(frame.nowNs);
+    // Text is for reading, not for animation: 4 updates a second (each may relayout the labels).
+    if (frame.nowNs - lastNumbersNs_ >= kNumbersStepNs || regions_.doneRegions() == regions_.regions()) {
+        lastNumbersNs_ = frame.nowNs;
+        refreshNumbers(frame.nowNs);
+    }
     refreshChart(frame.nowNs);
 }
 

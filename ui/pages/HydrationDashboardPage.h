@@ -87,7 +87,7 @@ private:
     QString pendingWhy_;
     int64_t lastFrameNs_ = 0;
     uint64_t resyncs_ = 0;
-    int64_t chartEpochNs_ = 0, lastChartNs_ = 0;
+    int64_t chartEpochNs_ = 0, lastChartNs_ = 0, lastNumbersNs_ = 0;
     std::deque<QPointF> hydrationPoints_, foregroundPoints_;
 
     QLabel* title_ = nullptr;
