@@ -95,6 +95,9 @@ void TestJobs::mergePausedThenResumed() {
     QVERIFY(rig.contents("o.img") == before);  // rolled back
     QCOMPARE(int(e->snapshot(snap)->state), int(DeviceState::Valid));
     QCOMPARE(e->snapshot(snap)->exceptions, uint64_t(0));
+    // The finished job holds nothing open: the origin opens again in this Engine.
+    Status reopened = e->openDevice(s->originId);
+    QVERIFY2(reopened.ok(), reopened.ok() ? "" : reopened.error().toString().c_str());
 }
 
 void TestJobs::mergeStoppedResumesInNewEngine() {

@@ -16,8 +16,7 @@ namespace loopsnap::cli {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-Result<std::unique_ptr<Engine>> openEngine(const Context& ctx) {
-    EngineOptions options;
+Result<std::unique_ptr<Engine>> openEngine(const Context& ctx, EngineOptions options) {
     options.backend = ctx.backend;
     LS_ASSIGN(auto engine, Engine::open(options));
     engine->setCrashTestRunner(inProcessCrashTestRunner());

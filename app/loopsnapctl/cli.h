@@ -28,7 +28,7 @@ struct Context {
 
 // The engine facade for one command: the workspace of the environment (cli-contract.md), the
 // context's backend, and the in-process crash test runner.
-Result<std::unique_ptr<Engine>> openEngine(const Context& ctx);
+Result<std::unique_ptr<Engine>> openEngine(const Context& ctx, EngineOptions options = {});
 
 // A command's parser: adds --help, parses `args` (args[0] is the command path for messages).
 // Returns false after printing a usage error (caller returns kUsage).

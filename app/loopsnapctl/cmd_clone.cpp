@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "progress_output.h"
 #include "core/clone/clone_files.h"
 #include "core/export/status_json.h"
 #include "core/util/progress.h"
@@ -102,66 +103,46 @@ int cloneHydrate(Context& ctx, const QStringList& args) {
     if (!uintOption(p, "threshold", &threshold, false) || !uintOption(p, "batch", &batch, false)) return kUsage;
     if (threshold == 0 || batch == 0 || threshold > UINT32_MAX || batch > UINT32_MAX)
         return usageError("--threshold and --batch must be at least 1");
-    CloneOptions options;
-    options.hydrationThreshold = uint32_t(threshold);
-    options.hydrationBatchSize = uint32_t(batch);
-    options.legacyCommit = p.isSet("legacy-commit");
-    if (options.legacyCommit)
+    const bool legacyCommit = p.isSet("legacy-commit");
+    if (legacyCommit)
         printNote("WARNING: --legacy-commit is ON: metadata is committed BEFORE the destination is flushed "
                   "(the pre-fix dm-clone ordering). A crash can leave regions marked hydrated with garbage. "
                   "For demonstrations only.");
     const std::atomic<bool>& stop = installStopSignals();
-    auto opened = openCloneFiles(meta.toStdString(), options);
-    if (!opened.ok()) return fail(ctx, opened.error());
-    auto clone = opened.value();
-    const uint64_t regionSize = clone->geometry().regionSize;
-    const ProgressCounters& pc = clone->progress();
-    RateMeter meter;
-    auto lastJson = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    auto report = [&](bool final) {
-        uint64_t done = pc.done.load(), total = pc.total.load();
-        double rate = meter.sample(pc.bytes.load());
-        double eta = meter.etaSeconds((total - std::min(done, total)) * regionSize);
-        if (ctx.json) {
-            auto now = std::chrono::steady_clock::now();
-            if (!final && now - lastJson < std::chrono::milliseconds(500)) return;
-            lastJson = now;
-            printJsonLine(QJsonObject{{"event", "progress"},
-                                      {"hydrated_regions", qint64(done)},
-                                      {"total_regions", qint64(total)},
-                                      {"bytes_copied", qint64(pc.bytes.load())},
-                                      {"rate_bytes_per_second", rate},
-                                      {"eta_seconds", eta}});
-        } else if (ctx.interactive) {
-            std::fprintf(stderr, "\r%s", renderProgressBar(done, total, rate, eta).c_str());
-            if (final) std::fprintf(stderr, "\n");
-            std::fflush(stderr);
-        }
-    };
-    clone->enableHydration();
-    std::optional<Error> error;
-    while (!clone->fullyHydrated() && !stop.load()) {
-        if ((error = clone->hydrationError())) break;
-        report(false);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    clone->disableHydration();
-    report(true);
-    auto closed = clone->close();  // final commit: the work done so far is kept
+    EngineOptions eo;
+    eo.legacyCloneCommit = legacyCommit;
+    auto engine = openEngine(ctx, eo);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    Engine& e = **engine;
+    auto added = e.addClone(meta.toStdString());
+    if (!added.ok()) return fail(ctx, added.error());
+    auto job = e.startHydration(added->id, HydrationTuning{uint32_t(threshold), uint32_t(batch)});
+    if (!job.ok()) return fail(ctx, job.error());
+    ProgressOutput output(ctx, [](const JobProgress& p) {
+        return QJsonObject{{"hydrated_regions", qint64(p.done)}, {"total_regions", qint64(p.total)}, {"bytes_copied", qint64(p.bytesDone)}};
+    });
+    auto final = followJob(e, *job, output, stop);
+    if (!final.ok()) return fail(ctx, final.error());
+    auto st = e.clone(added->id);  // live: the tuning this run used
+    if (!st.ok()) return fail(ctx, st.error());
+    Status closed = e.closeDevice(added->id);  // final commit: the work done so far is kept
     if (!closed.ok()) return fail(ctx, closed.error());
-    if (error) return fail(ctx, *error);
-    CloneStatus st = clone->status();
-    if (!clone->fullyHydrated())
-        return fail(ctx, makeError(ErrorCode::Aborted, "hydration interrupted at " + std::to_string(st.hydratedRegions) +
-                                                           "/" + std::to_string(st.totalRegions) +
-                                                           " regions; run it again to resume"));
+    if (final->state == JobState::Failed) return fail(ctx, *final->error);
+    if (final->state != JobState::Finished)
+        return fail(ctx, makeError(ErrorCode::Aborted, "hydration interrupted at " + std::to_string(st->hydratedRegions) + "/" +
+                                                           std::to_string(st->totalRegions) + " regions; run it again to resume",
+                                   meta.toStdString(), "hydration-interrupted"));
     if (ctx.json) {
-        QJsonObject o = statusJson(st);
+        QJsonObject o{{"status", q(st->status)},
+                      {"hydrated_regions", qint64(st->hydratedRegions)},
+                      {"total_regions", qint64(st->totalRegions)},
+                      {"hydrating_regions", qint64(st->hydratingRegions)},
+                      {"region_sectors", qint64(st->regionBytes / 512)}};
         o["result"] = "hydrated";
-        o["legacy_commit"] = options.legacyCommit;
+        o["legacy_commit"] = legacyCommit;
         printJson(o);
     } else {
-        printText(QString("hydrated %1/%2 regions").arg(st.hydratedRegions).arg(st.totalRegions));
+        printText(QString("hydrated %1/%2 regions").arg(st->hydratedRegions).arg(st->totalRegions));
     }
     return kOk;
 }

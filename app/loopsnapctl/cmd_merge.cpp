@@ -1,7 +1,7 @@
 // loopsnapctl merge --origin O --cow C [--other-cow C2 ...]   (cli-contract.md, "Snapshots")
 //
-// Rolls the origin back to the snapshot. The merge runs on its own thread; this thread samples
-// its counters for the progress bar / JSON progress lines and turns SIGINT/SIGTERM into a stop
+// Rolls the origin back to the snapshot. The merge is an Engine job; this thread samples
+// its progress for the progress bar / JSON progress lines and turns SIGINT/SIGTERM into a stop
 // between batches, so an interrupted merge loses nothing and running the command again resumes.
 #include <QCommandLineParser>
 
@@ -10,8 +10,7 @@
 #include <thread>
 
 #include "cli.h"
-#include "core/util/progress.h"
-#include "core/snapshot/snapshot_files.h"
+#include "progress_output.h"
 
 namespace loopsnap::cli {
 
@@ -30,72 +29,48 @@ int runMerge(Context& ctx, const QStringList& args) {
     for (const QString& o : p.values("other-cow")) others.push_back(o.toStdString());
 
     const std::atomic<bool>& stop = installStopSignals();
-    auto opened = openMergeFiles(origin.toStdString(), cow.toStdString(), others);
-    if (!opened.ok()) return fail(ctx, opened.error());
-    MergeFiles files = std::move(opened).value();
-    SnapshotMerge& merge = *files.merge;
-    const uint64_t chunk = merge.chunkBytes();
-    if (files.resumed) printNote("resuming an unfinished merge of " + cow + " into " + origin);
-
-    Result<MergeOutcome> outcome = makeError(ErrorCode::Aborted, "merge did not run");
-    std::atomic<bool> done{false};
-    std::thread worker([&] {
-        outcome = files.run();
-        done.store(true);
-    });
-
-    const MergeCounters& c = merge.counters();
-    RateMeter meter;
-    auto lastJson = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    bool stopping = false;
-    auto report = [&](bool final) {
-        uint64_t merged = c.mergedChunks.load(), total = c.totalChunks.load();
-        double rate = meter.sample(c.bytesCopied.load());
-        double eta = meter.etaSeconds((total - std::min(merged, total)) * chunk);
-        if (ctx.json) {
-            auto now = std::chrono::steady_clock::now();
-            if (!final && now - lastJson < std::chrono::milliseconds(500)) return;
-            lastJson = now;
-            printJsonLine(QJsonObject{{"event", "progress"},
-                                      {"merged_chunks", qint64(merged)},
-                                      {"total_chunks", qint64(total)},
-                                      {"bytes_copied", qint64(c.bytesCopied.load())},
-                                      {"rate_bytes_per_second", rate},
-                                      {"eta_seconds", eta}});
-        } else if (ctx.interactive) {
-            std::fprintf(stderr, "\r%s", renderProgressBar(merged, total, rate, eta).c_str());
-            if (final) std::fprintf(stderr, "\n");
-            std::fflush(stderr);
-        }
-    };
-    while (!done.load()) {
-        if (stop.load() && !stopping) {
-            stopping = true;
-            merge.stop();
-        }
-        report(false);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    Engine& e = **engine;
+    // The snapshots are recorded in the workspace; the merge opens the origin with every
+    // snapshot of it there (the others keep their contents).
+    for (const std::string& other : others) {
+        auto added = e.addSnapshot(origin.toStdString(), other);
+        if (!added.ok()) return fail(ctx, added.error());
     }
-    worker.join();
-    report(true);
-    if (!outcome.ok()) return fail(ctx, outcome.error());
-    SnapshotStatus st = merge.snapshot()->status();
-    uint64_t merged = c.mergedChunks.load(), total = c.totalChunks.load();
-    if (outcome.value() == MergeOutcome::Stopped)
+    auto added = e.addSnapshot(origin.toStdString(), cow.toStdString());
+    if (!added.ok()) return fail(ctx, added.error());
+    const std::string id = added->id;
+    const bool resumed = added->state == DeviceState::Merging;
+    auto job = e.startMerge(id);
+    if (!job.ok()) return fail(ctx, job.error());
+    if (resumed) printNote("resuming an unfinished merge of " + cow + " into " + origin);
+
+    ProgressOutput output(ctx, [](const JobProgress& p) {
+        return QJsonObject{{"merged_chunks", qint64(p.done)}, {"total_chunks", qint64(p.total)}, {"bytes_copied", qint64(p.bytesDone)}};
+    });
+    auto final = followJob(e, *job, output, stop);
+    if (!final.ok()) return fail(ctx, final.error());
+    if (final->state == JobState::Failed) return fail(ctx, *final->error);
+    uint64_t merged = final->progress.done, total = final->progress.total;
+    if (final->state != JobState::Finished)
         return fail(ctx, makeError(ErrorCode::Aborted, "merge interrupted after " + std::to_string(merged) + "/" + std::to_string(total) +
-                                                           " chunks; the origin is partly rolled back until you run it again to resume"));
+                                                           " chunks; the origin is partly rolled back until you run it again to resume",
+                                   cow.toStdString(), "merge-interrupted"));
+    auto st = e.snapshot(id);
+    if (!st.ok()) return fail(ctx, st.error());
     if (ctx.json) {
         printJson(QJsonObject{{"result", "merged"},
                               {"merged_chunks", qint64(merged)},
                               {"total_chunks", qint64(total)},
-                              {"bytes_copied", qint64(c.bytesCopied.load())},
-                              {"resumed", files.resumed},
-                              {"status", q(st.kernelStatusLine())},
-                              {"allocated_sectors", qint64(st.allocatedSectors)},
-                              {"metadata_sectors", qint64(st.metadataSectors)}});
+                              {"bytes_copied", qint64(final->progress.bytesDone)},
+                              {"resumed", resumed},
+                              {"status", q(st->status)},
+                              {"allocated_sectors", qint64(st->allocatedSectors)},
+                              {"metadata_sectors", qint64(st->metadataSectors)}});
     } else {
         printText(QString("merged %1 chunks into %2; %3 is now an empty store (%4)")
-                      .arg(merged).arg(origin, cow, q(st.kernelStatusLine())));
+                      .arg(merged).arg(origin, cow, q(st->status)));
     }
     return kOk;
 }

@@ -63,7 +63,7 @@ struct Job {
     std::condition_variable changed;
     JobInfo info;
     std::optional<CrashTestOutcome> outcome;
-    std::unique_ptr<BackendOperation> op;  // merge, hydration
+    std::unique_ptr<BackendOperation> op;  // merge, hydration; released (under mutex) when it ends
     OperationCounters ownCounters;         // workload, crash test
     std::string unit;
     JobGate gate;                          // workload, crash test
@@ -72,7 +72,7 @@ struct Job {
     std::string deviceId;                  // the device it keeps busy ("" none)
     std::mutex joinMutex;                  // serialises joining `thread`
 
-    OperationCounters& counters() { return op ? op->counters() : ownCounters; }
+    OperationCounters& counters() { return op ? op->counters() : ownCounters; }  // caller holds mutex
     void setState(JobState s) {
         {
             std::lock_guard lock(mutex);
@@ -255,7 +255,15 @@ struct Engine::Impl {
         return id;
     }
     static void finishOperationJob(Job& job, Result<OperationOutcome> outcome) {
+        // The finished operation is released (it holds the devices open); its last counters stay.
+        std::unique_ptr<BackendOperation> finished;
         std::lock_guard lock(job.mutex);
+        OperationCounters& c = job.op->counters();
+        for (auto [from, to] : {std::pair{&c.done, &job.ownCounters.done}, std::pair{&c.total, &job.ownCounters.total},
+                                std::pair{&c.bytesDone, &job.ownCounters.bytesDone}, std::pair{&c.bytesTotal, &job.ownCounters.bytesTotal}})
+            to->store(from->load());
+        job.unit = job.op->unit();
+        finished = std::move(job.op);
         if (!outcome.ok()) {
             job.info.state = JobState::Failed;
             job.info.error = outcome.error();
@@ -270,8 +278,8 @@ struct Engine::Impl {
         job.changed.notify_all();
     }
     JobInfo sample(Job& job) {
+        std::lock_guard lock(job.mutex);  // op is released under it when the job ends
         OperationCounters& c = job.counters();
-        std::lock_guard lock(job.mutex);
         JobInfo info = job.info;
         info.progress.unit = job.op ? job.op->unit() : job.unit;
         info.progress.done = c.done.load(std::memory_order_relaxed);
@@ -407,6 +415,7 @@ Engine::~Engine() {
         impl_->servers.clear();
     }
     for (auto& job : jobs) {
+        std::lock_guard lock(job->mutex);
         if (job->op) job->op->stop();
         job->gate.stop();
     }

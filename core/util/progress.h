@@ -31,7 +31,4 @@ private:
     double rate_ = 0;
 };
 
-// "[#########.........]  45%  12.0 MiB/s  ETA 0:07" for terminals.
-std::string renderProgressBar(uint64_t done, uint64_t total, double bytesPerSecond, double etaSeconds, int width = 30);
-
 }  // namespace loopsnap
