@@ -86,8 +86,10 @@ public:
     // Live status when the snapshot is open here; otherwise read from the store without writing.
     // Fills every field but id, originId and mergeRunning.
     virtual Result<SnapshotInfo> snapshotStatus(const std::string& originPath, const std::string& cowPath) = 0;
-    // Opens the origin with no snapshot (idempotent).
-    virtual Status openOrigin(const std::string& originPath) = 0;
+    // Opens the origin with no snapshot (idempotent). forMerge: the origin may carry the mark of
+    // an unfinished merge (only the merge job that resumes it opens it so); otherwise such an
+    // origin is refused (Busy, detail "merge-unfinished"): it is partly rolled back.
+    virtual Status openOrigin(const std::string& originPath, bool forMerge = false) = 0;
     // Loads the store and attaches it to the open origin while its I/O goes on (the origin is
     // quiesced for the switch). allowMerging: a store with an unfinished merge is accepted (only
     // beginMerge needs that). Idempotent for a snapshot already attached.

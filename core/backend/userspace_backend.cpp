@@ -611,9 +611,9 @@ public:
         return info;
     }
 
-    Status openOrigin(const std::string& originPath) override {
+    Status openOrigin(const std::string& originPath, bool forMerge) override {
         if (liveOrigin(originPath)) return {};
-        LS_ASSIGN(auto origin, storage_->openOrigin(originPath, openOptions(false)));
+        LS_ASSIGN(auto origin, storage_->openOrigin(originPath, openOptions(forMerge)));
         std::lock_guard lock(mutex_);
         if (origins_.count(originPath)) return {};  // a racing open won; ours closes unused
         origins_[originPath].origin = origin;

@@ -197,7 +197,7 @@ struct Engine::Impl {
     // Opens the origin with every snapshot of it; `mergingCow` may have an unfinished merge.
     Status openOrigin(const WorkspaceOrigin& origin, const WorkspaceList& l, const std::string& mergingCow = {}) {
         bool wasOpen = backend->originOpen(origin.path);
-        LS_TRY(backend->openOrigin(origin.path));
+        LS_TRY(backend->openOrigin(origin.path, !mergingCow.empty()));
         {
             std::lock_guard lock(mutex);
             openOrigins.insert(origin.path);

@@ -243,7 +243,7 @@ public:
         return info;
     }
 
-    Status openOrigin(const std::string& originPath) override {
+    Status openOrigin(const std::string& originPath, bool /*forMerge: the kernel resumes a merge on activation*/) override {
         LS_ASSIGN(std::string id, idFor(originPath));
         LS_ASSIGN(OriginRecord record, readOriginRecord(originPath));
         std::vector<std::string> merging;

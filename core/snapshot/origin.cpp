@@ -65,10 +65,11 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
     // loading the exceptions and the snapshot becoming visible to origin writes.
     std::unique_lock lock(impl_->snapshotsMutex);
     Snapshot::Impl* raw = impl.get();
-    LS_ASSIGN(StoreLoad load, impl->store->load([raw](uint64_t o, uint64_t n) {
-        if (!raw->table.count(o)) raw->order.emplace_back(o, n);
-        raw->table[o] = n;
-    }));
+    // Records are collected in disk order and sorted once: activation costs little more than
+    // reading the metadata areas (a later record for the same chunk wins, as in the kernel).
+    std::vector<std::pair<uint64_t, uint64_t>> records;
+    LS_ASSIGN(StoreLoad load, impl->store->load([&records](uint64_t o, uint64_t n) { records.emplace_back(o, n); }));
+    raw->table.load(std::move(records));
     impl->chunkBytes = uint64_t(impl->store->chunkSectors()) * 512;
     if (!load.valid) impl->state.store(SnapshotState::Invalid);
     impl->source = impl_->core->events->registerSource("snapshot:" + impl->name);

@@ -12,9 +12,9 @@ namespace loopsnap {
 
 bool Snapshot::Impl::lookup(uint64_t chunk, uint64_t* cowChunk) const {
     std::shared_lock lock(tableMutex);
-    auto it = table.find(chunk);
-    if (it == table.end()) return false;
-    *cowChunk = it->second;
+    auto found = table.find(chunk);
+    if (!found) return false;
+    *cowChunk = *found;
     return true;
 }
 
@@ -113,8 +113,7 @@ void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, Even
     if (valid) {
         std::unique_lock lock(tableMutex);
         for (auto& r : released) {
-            table[r->oldChunk] = r->newChunk;
-            order.emplace_back(r->oldChunk, r->newChunk);
+            table.insert(r->oldChunk, r->newChunk);
         }
     }
     {

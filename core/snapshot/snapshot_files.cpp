@@ -334,8 +334,13 @@ Result<std::shared_ptr<Snapshot>> attachSnapshotFile(const std::shared_ptr<Origi
                                                      const SnapshotOpenOptions& options) {
     const std::string originPath = origin->underlyingDevice()->describe();
     const std::string originKey = canonicalPath(originPath);
+    // Opening an origin attaches every recorded snapshot of it (openSnapshotFiles): one of those
+    // is the snapshot asked for, already live.
+    const std::string cowKey = canonicalPath(cowPath);
+    for (const auto& live : origin->snapshots())
+        if (canonicalPath(live->name()) == cowKey) return live;
     LS_ASSIGN(OriginRecord record, readOriginRecord(originPath));
-    PlannedSnapshot p{cowPath, canonicalPath(cowPath), {}, true};
+    PlannedSnapshot p{cowPath, cowKey, {}, true};
     LS_ASSIGN(p.sidecar, readSidecar(cowPath));
     if (p.sidecar.merging && !options.allowMerging) return mergeUnfinished(originPath, cowPath);
     if (!p.sidecar.origin.empty() && p.sidecar.origin != originKey) return otherOrigin(cowPath, p.sidecar.origin, originPath);

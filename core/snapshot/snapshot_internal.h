@@ -8,6 +8,8 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "core/snapshot/exception_table.h"
+
 #include "core/concurrency/range_lock.h"
 #include "core/snapshot/exception_store.h"
 #include "core/snapshot/snapshot.h"
@@ -67,10 +69,10 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     uint32_t source = 0;
     SnapshotCounters counters;
 
-    // Committed exceptions: origin chunk -> COW chunk, plus commit order for inspect.
+    // Committed exceptions: origin chunk -> COW chunk (compact: 12 bytes per exception). Their
+    // commit order is their COW chunk order (chunks are allocated and committed in sequence).
     mutable std::shared_mutex tableMutex;
-    std::unordered_map<uint64_t, uint64_t> table;
-    std::vector<std::pair<uint64_t, uint64_t>> order;
+    ExceptionTable table;
 
     // Allocation, completion ordering and store calls.
     std::mutex commitMutex;

@@ -74,11 +74,13 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
         if (!s.outOfOrder.empty() || !s.inCommit.empty())
             return makeError(ErrorCode::Busy, what + "exceptions are still being committed");
         std::shared_lock table(s.tableMutex);
-        for (const auto& [oldChunk, newChunk] : s.table) {
-            if (oldChunk * s.chunkBytes >= originSize)
-                return makeError(ErrorCode::Corruption, what + "exception for chunk " + std::to_string(oldChunk) + " lies beyond the end of the origin (" +
-                                                            std::to_string(originSize / s.chunkBytes) + " chunks): the store does not fit this origin");
-        }
+        std::optional<uint64_t> beyond;
+        s.table.forEach([&](uint64_t oldChunk, uint64_t) {
+            if (!beyond && oldChunk * s.chunkBytes >= originSize) beyond = oldChunk;
+        });
+        if (beyond)
+            return makeError(ErrorCode::Corruption, what + "exception for chunk " + std::to_string(*beyond) + " lies beyond the end of the origin (" +
+                                                        std::to_string(originSize / s.chunkBytes) + " chunks): the store does not fit this origin");
         s.state.store(SnapshotState::Merging);
     }
     o.merging = snapshot;
@@ -89,7 +91,7 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
     impl->options = options;
     {
         std::shared_lock table(s.tableMutex);
-        impl->counters.totalChunks.store(s.order.size());
+        impl->counters.totalChunks.store(s.table.size());
     }
     return std::shared_ptr<SnapshotMerge>(new SnapshotMerge(std::move(impl)));
 }
@@ -147,13 +149,7 @@ Status SnapshotMerge::Impl::mergeBatch(const ExceptionStore::MergeRun& run) {
     }
     {
         std::unique_lock table(snap.tableMutex);
-        for (uint64_t i = 0; i < run.count; ++i) {
-            auto it = snap.table.find(firstOld + i);
-            if (it != snap.table.end() && it->second == firstNew + i) snap.table.erase(it);
-        }
-        // The merge walks the commit order backwards, so the merged records are its tail.
-        uint64_t n = std::min<uint64_t>(run.count, snap.order.size());
-        snap.order.resize(snap.order.size() - n);
+        for (uint64_t i = 0; i < run.count; ++i) (void)snap.table.erase(firstOld + i, firstNew + i);
     }
     uint64_t merged = counters.mergedChunks.fetch_add(run.count) + run.count;
     counters.batches.fetch_add(1, std::memory_order_relaxed);

@@ -79,7 +79,7 @@ const SnapshotCounters& Snapshot::counters() const { return impl_->counters; }
 
 std::vector<std::pair<uint64_t, uint64_t>> Snapshot::exceptions() const {
     std::shared_lock lock(impl_->tableMutex);
-    return impl_->order;
+    return impl_->table.byCowChunk();
 }
 
 Status Snapshot::read(uint64_t offset, std::span<std::byte> out) {
