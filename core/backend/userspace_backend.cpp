@@ -96,7 +96,7 @@ public:
     virtual bool exists(const std::string& path) = 0;
     virtual Result<uint64_t> size(const std::string& path) = 0;
     virtual std::string canonical(const std::string& path) = 0;
-    virtual Status createSnapshot(const SnapshotCreateRequest& request) = 0;  // nothing stays open
+    virtual Result<SnapshotStatus> createSnapshot(const SnapshotCreateRequest& request) = 0;  // nothing stays open
     virtual Result<std::shared_ptr<Snapshot>> createSnapshotOn(const std::shared_ptr<Origin>& origin, const SnapshotCreateRequest& request,
                                                                const SnapshotOpenOptions& options) = 0;
     virtual Result<StoreInspection> inspect(const std::string& cowPath) = 0;  // writes nothing
@@ -146,10 +146,7 @@ public:
         return std::filesystem::absolute(std::filesystem::path(path)).lexically_normal().string();
     }
     static bool NbdSourceDeviceUri(const std::string& p) { return p.rfind("nbd://", 0) == 0 || p.rfind("nbd+unix://", 0) == 0; }
-    Status createSnapshot(const SnapshotCreateRequest& rq) override {
-        LS_TRY(createSnapshotFiles(rq));
-        return {};
-    }
+    Result<SnapshotStatus> createSnapshot(const SnapshotCreateRequest& rq) override { return createSnapshotFiles(rq); }
     Result<std::shared_ptr<Snapshot>> createSnapshotOn(const std::shared_ptr<Origin>& origin, const SnapshotCreateRequest& rq,
                                                        const SnapshotOpenOptions& options) override {
         return createSnapshotOnOrigin(origin, rq, options);
@@ -250,11 +247,13 @@ public:
     }
     std::string canonical(const std::string& path) override { return path; }
 
-    Status createSnapshot(const SnapshotCreateRequest& rq) override {
+    Result<SnapshotStatus> createSnapshot(const SnapshotCreateRequest& rq) override {
         LS_ASSIGN(auto originDev, device(rq.originPath));
         auto origin = Origin::create(originDev);
-        LS_TRY(createSnapshotOn(origin, rq, {}));
-        return {};
+        LS_ASSIGN(auto snap, createSnapshotOn(origin, rq, {}));
+        SnapshotStatus st = snap->status();
+        origin->detachSnapshot(snap);
+        return st;
     }
     Result<std::shared_ptr<Snapshot>> createSnapshotOn(const std::shared_ptr<Origin>& origin, const SnapshotCreateRequest& rq,
                                                        const SnapshotOpenOptions& options) override {
@@ -479,10 +478,12 @@ private:
 
 class HydrationOperation final : public BackendOperation {
 public:
-    HydrationOperation(std::shared_ptr<Clone> clone, HydrationTuning tuning) : clone_(std::move(clone)), tuning_(tuning) {}
+    // The tuning applies at once (a tuneHydration after begin is not undone when run() starts).
+    HydrationOperation(std::shared_ptr<Clone> clone, HydrationTuning tuning) : clone_(std::move(clone)) {
+        clone_->setHydrationThreshold(tuning.threshold);
+        clone_->setHydrationBatchSize(tuning.batchSize);
+    }
     Result<OperationOutcome> run() override {
-        clone_->setHydrationThreshold(tuning_.threshold);
-        clone_->setHydrationBatchSize(tuning_.batchSize);
         bool enabled = false;
         for (;;) {
             sample();
@@ -530,7 +531,6 @@ private:
         counters_.bytesTotal.store(clone_->regionCount() * region, std::memory_order_relaxed);
     }
     std::shared_ptr<Clone> clone_;
-    HydrationTuning tuning_;
     StepGate gate_;
     OperationCounters counters_;
 };
@@ -570,15 +570,25 @@ public:
         SnapshotCreateRequest rq = lowerRequest(request, type);
         if (auto origin = liveOrigin(request.originPath)) {
             LS_ASSIGN(auto snap, storage_->createSnapshotOn(origin, rq, openOptions(false)));
-            std::lock_guard lock(mutex_);
-            auto& open = origins_[request.originPath];
-            open.snapshots[request.cowPath] = snap;
-            open.order.push_back(request.cowPath);
-            cowToOrigin_[request.cowPath] = request.originPath;
-        } else {
-            LS_TRY(storage_->createSnapshot(rq));
+            {
+                std::lock_guard lock(mutex_);
+                auto& open = origins_[request.originPath];
+                open.snapshots[request.cowPath] = snap;
+                open.order.push_back(request.cowPath);
+                cowToOrigin_[request.cowPath] = request.originPath;
+            }
+            return snapshotStatus(request.originPath, request.cowPath);
         }
-        return snapshotStatus(request.originPath, request.cowPath);
+        LS_ASSIGN(SnapshotStatus st, storage_->createSnapshot(rq));
+        SnapshotInfo info;
+        info.cowPath = request.cowPath;
+        info.backend = kind_;
+        fillStatus(info, st);
+        info.store = storeTypeName(type);
+        info.chunkBytes = request.chunkBytes;
+        auto size = storage_->size(request.originPath);
+        info.sizeBytes = size.ok() ? size.value() : 0;
+        return info;
     }
 
     Result<SnapshotInfo> snapshotStatus(const std::string& originPath, const std::string& cowPath) override {

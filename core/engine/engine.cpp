@@ -284,6 +284,30 @@ struct Engine::Impl {
         auto it = jobs.find(id);
         return it == jobs.end() ? nullptr : it->second;
     }
+    // Records the snapshot (and its origin when new); returns the snapshot's id.
+    Result<std::string> record(const std::string& origin, const std::string& cow, std::string* originIdOut) {
+        BackendKind k = kind();
+        std::string id, originId;
+        LS_TRY(update([&](WorkspaceList& l) -> Status {
+            const WorkspaceOrigin* o = l.originByPath(origin, k);
+            if (o) {
+                originId = o->id;
+            } else {
+                originId = l.allocateId('o');
+                l.origins.push_back({originId, origin, k});
+            }
+            if (auto s = l.snapshotByPath(cow, k)) {
+                id = s->id;
+                originId = s->originId;
+                return {};
+            }
+            id = l.allocateId('s');
+            l.snapshots.push_back({id, originId, cow, k});
+            return {};
+        }));
+        if (originIdOut) *originIdOut = originId;
+        return id;
+    }
     void runWorkload(Job& job, WorkloadRequest rq, std::shared_ptr<BlockDevice> origin, std::shared_ptr<BlockDevice> snapshot);
 };
 
@@ -448,34 +472,19 @@ Result<SnapshotInfo> Engine::createSnapshot(const CreateSnapshotRequest& request
     CreateSnapshotRequest rq = request;
     rq.originPath = impl_->backend->canonicalPath(request.originPath);
     rq.cowPath = impl_->backend->canonicalPath(request.cowPath);
-    LS_TRY(impl_->backend->createSnapshot(rq));
-    return addSnapshot(rq.originPath, rq.cowPath);
+    LS_ASSIGN(SnapshotInfo created, impl_->backend->createSnapshot(rq));
+    LS_ASSIGN(created.id, impl_->record(rq.originPath, rq.cowPath, &created.originId));
+    return created;
 }
 
 Result<SnapshotInfo> Engine::addSnapshot(const std::string& originPath, const std::string& cowPath) {
     std::string origin = impl_->backend->canonicalPath(originPath), cow = impl_->backend->canonicalPath(cowPath);
     // Validate before recording: the store must read as a snapshot store (read-only).
     if (!impl_->backend->exists(origin)) return makeError(ErrorCode::NotFound, "origin " + origin + " does not exist", origin, "missing");
-    LS_TRY(impl_->backend->snapshotStatus(origin, cow));
-    BackendKind k = impl_->kind();
-    std::string id;
-    LS_TRY(impl_->update([&](WorkspaceList& l) -> Status {
-        if (auto s = l.snapshotByPath(cow, k)) {
-            id = s->id;
-            return {};
-        }
-        const WorkspaceOrigin* o = l.originByPath(origin, k);
-        std::string originId;
-        if (o) {
-            originId = o->id;
-        } else {
-            originId = l.allocateId('o');
-            l.origins.push_back({originId, origin, k});
-        }
-        id = l.allocateId('s');
-        l.snapshots.push_back({id, originId, cow, k});
-        return {};
-    }));
+    auto status = impl_->backend->snapshotStatus(origin, cow);
+    // A transient (N) store cannot be read back (nothing of it survives), but it is a store.
+    if (!status.ok() && status.error().code != ErrorCode::Unsupported) return std::move(status).error();
+    LS_ASSIGN(std::string id, impl_->record(origin, cow, nullptr));
     // An origin open here gets the snapshot at once, while its I/O goes on.
     if (impl_->backend->originOpen(origin)) LS_TRY(impl_->backend->attachSnapshot(origin, cow));
     return snapshot(id);
