@@ -213,7 +213,8 @@ QVariant DeviceTreeModel::snapshotData(const SnapshotInfo& s, int column, int ro
         if (role == Qt::ToolTipRole) return tr("Store %1, snapshot length %2").arg(sizeText(s.totalSectors * 512), sizeText(s.sizeBytes));
         break;
     case ContentsColumn:
-        if (role == Qt::DisplayRole) return tr("%1 · %2 chunks").arg(storeTypeText(q(s.store)), sizeText(s.chunkBytes));
+        if (role == Qt::DisplayRole) return tr("%1 store · %2 chunks").arg(q(s.store), sizeText(s.chunkBytes));
+        if (role == Qt::ToolTipRole) return storeTypeText(q(s.store));
         break;
     case UsageColumn:
         if (role == UsageFractionRole && s.totalSectors > 0 && s.state != DeviceState::Missing)

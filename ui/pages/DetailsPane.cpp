@@ -42,10 +42,14 @@ DetailsPane::DetailsPane(DeviceTreeModel* model, EngineBridge* bridge, QWidget* 
     form_->setRowWrapPolicy(QFormLayout::WrapLongRows);
     form_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     outer->addWidget(body_);
-    auto* tableLabel = new QLabel(tr("Kernel table line (for reference):"), this);
-    outer->addWidget(tableLabel);
-    table_ = new QLineEdit(this);
-    table_->setReadOnly(true);
+    tableLabel_ = new QLabel(tr("Kernel table line (for reference):"), this);
+    outer->addWidget(tableLabel_);
+    table_ = new QLabel(this);
+    table_->setObjectName(QStringLiteral("tableLine"));
+    table_->setWordWrap(true);
+    table_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    table_->setFrameShape(QFrame::StyledPanel);
+    table_->setMargin(6);
     table_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     table_->setToolTip(tr("The device-mapper table the kernel would load for this device (files stand for the loop devices it would use)."));
     outer->addWidget(table_);
@@ -81,6 +85,7 @@ void DetailsPane::rebuild() {
     empty_->setVisible(!any);
     body_->setVisible(any);
     table_->setVisible(any);
+    tableLabel_->setVisible(any);
     if (!any) {
         heading_->setText(tr("Details"));
         table_->clear();
@@ -136,7 +141,6 @@ void DetailsPane::rebuild() {
         addRow(tr("Backend:"), backendText(c->backend) + (c->open ? tr(", open here") : QString()));
         table_->setText(dmTableLine(*c));
     }
-    table_->setCursorPosition(0);
     if (bridge_) {
         QStringList loops;
         for (const auto& a : bridge_->registry().attachments)

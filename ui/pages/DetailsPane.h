@@ -10,7 +10,6 @@
 
 class QFormLayout;
 class QLabel;
-class QLineEdit;
 
 namespace loopsnap::ui {
 
@@ -35,7 +34,8 @@ private:
     DeviceRef ref_;
     QLabel* heading_;
     QFormLayout* form_;
-    QLineEdit* table_;
+    QLabel* table_;
+    QLabel* tableLabel_;
     QLabel* empty_;
     QWidget* body_;
     QString status_;

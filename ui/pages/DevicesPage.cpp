@@ -75,18 +75,19 @@ DevicesPage::DevicesPage(DeviceTreeModel* model, EngineBridge* bridge, QWidget* 
     tree_->header()->setStretchLastSection(false);
     tree_->header()->setSectionResizeMode(DeviceTreeModel::PathColumn, QHeaderView::Interactive);
     tree_->setColumnHidden(DeviceTreeModel::PathColumn, true);  // the name's tooltip and the details pane show it
-    tree_->setColumnWidth(DeviceTreeModel::NameColumn, 210);
-    tree_->setColumnWidth(DeviceTreeModel::SizeColumn, 80);
-    tree_->setColumnWidth(DeviceTreeModel::ContentsColumn, 200);
-    tree_->setColumnWidth(DeviceTreeModel::UsageColumn, 230);
+    tree_->setColumnWidth(DeviceTreeModel::NameColumn, 170);
+    tree_->setColumnWidth(DeviceTreeModel::SizeColumn, 70);
+    tree_->setColumnWidth(DeviceTreeModel::ContentsColumn, 185);
+    tree_->setColumnWidth(DeviceTreeModel::UsageColumn, 200);
     tree_->setColumnWidth(DeviceTreeModel::StateColumn, 100);
-    tree_->setColumnWidth(DeviceTreeModel::BackendColumn, 90);
+    tree_->setColumnWidth(DeviceTreeModel::BackendColumn, 80);
     details_ = new DetailsPane(model_, bridge, split);
     details_->setMinimumWidth(300);
     split->addWidget(tree_);
     split->addWidget(details_);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
+    split->setSizes({830, 380});
     stack_->addWidget(split);
 
     connect(tree_, &QTreeView::customContextMenuRequested, this,

@@ -218,13 +218,13 @@ void MainWindow::createMenusAndToolbar() {
     tb->setMovable(false);
     tb->addAction(actions_["newSnapshot"]);
     tb->addAction(actions_["newClone"]);
-    tb->addAction(actions_["addStore"]);
     tb->addSeparator();
     tb->addAction(actions_["attach"]);
     tb->addAction(actions_["serve"]);
     tb->addAction(actions_["delete"]);
     tb->addSeparator();
-    for (QAction* a : pageActions_) tb->addAction(a);
+    for (QAction* a : pageActions_)
+        if (findPage(a->data().toString())) tb->addAction(a);  // registered pages only; the menus list all
 }
 
 void MainWindow::updateActions() {

@@ -157,7 +157,7 @@ bool CloneSourcePage::validatePage() {
         return error_->fail(tr("Still probing %1 for its size; press Next again in a moment.").arg(s)), false;
     const auto& r = *prober_->last();
     if (!r.ok()) {
-        if (r->isNbd || nbdRadio_->isChecked())
+        if (nbdRadio_->isChecked())
             return error_->fail(tr("Cannot reach %1: %2. Check that the NBD server runs and the URI is right.")
                                     .arg(s, QString::fromStdString(r.error().message))), false;
         return error_->fail(probeFailure(r.error(), s)), false;
@@ -230,6 +230,7 @@ void CloneDestinationPage::initializePage() {
     lastSource_ = src;
     QSettings settings;
     QString folder = settings.value("folders/clone", QDir::homePath()).toString();
+    if (!QDir(folder).exists()) folder = QDir::homePath();  // a remembered folder that is gone
     QString base = QStringLiteral("clone");
     if (!NbdSourceDevice::isNbdUri(src.toStdString()) && !src.startsWith(QLatin1String("/dev/"))) {
         folder = QFileInfo(src).absolutePath();
