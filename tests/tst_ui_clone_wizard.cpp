@@ -34,7 +34,7 @@ public:
     }
     ~Nbdkit() { proc_.terminate(); proc_.waitForFinished(3000); }
     bool installed() const { return !QStandardPaths::findExecutable("nbdkit", {"/usr/sbin", "/usr/bin"}).isEmpty(); }
-    bool running() const { return QFileInfo::exists(socket_) && proc_.state() == QProcess::Running; }
+    bool running() const { return QFileInfo::exists(socket_) && proc_.state() != QProcess::NotRunning; }
     QString uri() const { return QStringLiteral("nbd+unix:///?socket=") + socket_; }
 private:
     QString socket_;
