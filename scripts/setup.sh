@@ -10,6 +10,7 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
+  qt6-svg-dev xvfb xauth
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
