@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Sets up and runs the main job. The desktop app arrives with the app issue; until then the main
-# job is the CLI demo: a snapshot of an image, writes through the engine with copies finishing out
-# of order, the kernel's status line, the in-order commit, a rollback (merge), and the crash lab
+# Sets up and runs the main job. Where a display exists ($DISPLAY or $WAYLAND_DISPLAY) that is the
+# desktop app with its demo session (`loopsnap --demo`); otherwise (or with LOOPSNAP_CLI_DEMO=1)
+# the CLI demo: a snapshot of an image, writes through the engine with copies finishing out of
+# order, the kernel's status line, the in-order commit, a rollback (merge), and the crash lab
 # catching the pre-fix bugs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+if [ -z "${LOOPSNAP_CLI_DEMO:-}" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; } \
+   && [ -x build/app/loopsnap/loopsnap ]; then
+  exec build/app/loopsnap/loopsnap --demo
+fi
 CTL="$PWD/build/app/loopsnapctl/loopsnapctl"
 DIR=$(mktemp -d /tmp/loopsnap-demo-XXXXXX)
 cd "$DIR"

@@ -12,6 +12,7 @@ PACKAGES=(
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
   qemu-system-x86 busybox-static cpio xz-utils kmod make gcc   # scripts/test-kernel.sh's VM
+  qt6-svg-dev xvfb xauth
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -86,6 +86,11 @@ Result<BlockProbe> probeBlockContents(const std::string& path) {
             return makeError(ErrorCode::NotFound, "no such file or device: " + path, path, "missing");
         return makeError(ErrorCode::IOError, path + ": " + std::strerror(err), path, "unreadable");
     }
+    if (S_ISREG(st.st_mode) && st.st_size == 0) {  // libblkid refuses an empty device
+        BlockProbe empty;
+        empty.known = true;
+        return empty;
+    }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return makeError(ErrorCode::IOError, "cannot open " + path + " for reading: " + std::strerror(errno), path, "unreadable");

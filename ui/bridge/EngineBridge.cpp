@@ -215,8 +215,15 @@ void EngineBridge::detach(QString loopDevice) {
 
 void EngineBridge::serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done) {
     mutate<ServeInfo>(QStringLiteral("serve"), [request](Engine& e) { return e.serve(request); }, context,
-                      [this, done](const Result<ServeInfo>& r) {
-                          if (r.ok()) registry_.serving.push_back(r.value());
+                      [this, done, request](const Result<ServeInfo>& r) {
+                          if (r.ok()) {
+                              const auto& uris = r.value().uris;
+                              // The engine lists one URI per export and listener, exports in request order.
+                              const size_t n = request.exports.size();
+                              for (size_t i = 0; n && i < uris.size(); ++i)
+                                  registry_.serving.push_back({QString::fromStdString(request.exports[i % n].deviceId),
+                                                               QString::fromStdString(uris[i]), r.value().id});
+                          }
                           if (done) done(r);
                       });
 }

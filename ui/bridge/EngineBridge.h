@@ -37,6 +37,13 @@ class QFileSystemWatcher;
 
 namespace loopsnap::ui {
 
+// One NBD export started from this app.
+struct ServedExport {
+    QString deviceId;
+    QString uri;
+    uint64_t serveId = 0;
+};
+
 // What the bridge last read from the engine; a plain value the models copy from.
 struct RegistrySnapshot {
     std::vector<OriginInfo> origins;
@@ -44,7 +51,7 @@ struct RegistrySnapshot {
     std::vector<CloneInfo> clones;
     std::vector<AttachInfo> attachments;
     std::vector<JobInfo> jobs;
-    std::vector<ServeInfo> serving;
+    std::vector<ServedExport> serving;  // kept by the bridge (the engine lists no servers)
     QString workspaceDir;
 };
 
