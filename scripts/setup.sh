@@ -10,6 +10,8 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
+  dpkg-dev librsvg2-bin appstream desktop-file-utils bash-completion man-db
+  qt6-translations-l10n locales
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
