@@ -153,3 +153,12 @@ if(LOOPSNAP_BUILD_TESTS)
             ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${PROJECT_VERSION} $<IF:$<TARGET_EXISTS:loopsnap>,gui,cli>)
   set_tests_properties(installer_deb PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77 RUN_SERIAL ON)
 endif()
+
+# tst_ui_translations (tests/) runs the lupdate that translations/Translations.cmake sets up.
+if(TARGET tst_ui_translations)
+  get_property(_check_file GLOBAL PROPERTY LOOPSNAP_TRANSLATION_CHECK_FILE)
+  if(NOT _check_file)
+    set(_check_file "${CMAKE_BINARY_DIR}/translations/loopsnap_add_translations-was-not-called")
+  endif()
+  target_compile_definitions(tst_ui_translations PRIVATE LOOPSNAP_TRANSLATION_CHECK_FILE="${_check_file}")
+endif()
