@@ -9,7 +9,7 @@
 #   share/applications/io.github.loopsnap.Loopsnap.desktop      \
 #   share/metainfo/io.github.loopsnap.Loopsnap.metainfo.xml      > with the GUI only
 #   share/icons/hicolor/{scalable,NxN}/apps/io.github.loopsnap.Loopsnap.{svg,png}  /
-#   share/man/man1/loopsnapctl.1.gz
+#   share/man/man1/loopsnapctl.1.gz, loopsnap.1.gz (with the GUI)
 #   share/bash-completion/completions/loopsnapctl
 #   share/doc/loopsnap/copyright
 #   (the privileged helper and its D-Bus/polkit files: see the section at the end)
@@ -33,15 +33,19 @@ set(LOOPSNAP_DATA_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 # The man page is written by hand (installer/loopsnapctl.1); installer/tests/cli_docs.sh fails
 # when a command or option of `loopsnapctl ... --help` is missing from it or from the completion.
 find_program(LOOPSNAP_GZIP gzip REQUIRED)
-add_custom_command(
-  OUTPUT ${LOOPSNAP_GENERATED_DIR}/loopsnapctl.1.gz
-  COMMAND ${LOOPSNAP_GZIP} -9 -n -c ${LOOPSNAP_INSTALLER_DIR}/loopsnapctl.1 > ${LOOPSNAP_GENERATED_DIR}/loopsnapctl.1.gz
-  DEPENDS ${LOOPSNAP_INSTALLER_DIR}/loopsnapctl.1
-  COMMENT "Compressing the loopsnapctl man page"
-  VERBATIM)
-add_custom_target(loopsnap_manpage ALL DEPENDS ${LOOPSNAP_GENERATED_DIR}/loopsnapctl.1.gz)
-install(FILES ${LOOPSNAP_GENERATED_DIR}/loopsnapctl.1.gz
-  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
+# installer/NAME.1 -> share/man/man1/NAME.1.gz (gzip -9n, as Debian compresses man pages).
+function(loopsnap_install_man_page name)
+  set(_gz ${LOOPSNAP_GENERATED_DIR}/${name}.1.gz)
+  add_custom_command(
+    OUTPUT ${_gz}
+    COMMAND ${LOOPSNAP_GZIP} -9 -n -c ${LOOPSNAP_INSTALLER_DIR}/${name}.1 > ${_gz}
+    DEPENDS ${LOOPSNAP_INSTALLER_DIR}/${name}.1
+    COMMENT "Compressing the ${name} man page"
+    VERBATIM)
+  add_custom_target(${name}_manpage ALL DEPENDS ${_gz})
+  install(FILES ${_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
+endfunction()
+loopsnap_install_man_page(loopsnapctl)
 install(FILES ${LOOPSNAP_INSTALLER_DIR}/loopsnapctl.bash-completion
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME loopsnapctl PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
@@ -51,6 +55,7 @@ install(FILES ${LOOPSNAP_INSTALLER_DIR}/copyright
 # --- the desktop app: desktop file, AppStream metainfo, icons ---------------------------------
 if(TARGET loopsnap)
   set(LOOPSNAP_APP_ICON_SVG ${PROJECT_SOURCE_DIR}/resources/loopsnap.svg)
+  loopsnap_install_man_page(loopsnap)
   install(FILES ${LOOPSNAP_INSTALLER_DIR}/${LOOPSNAP_APP_ID}.desktop
     DESTINATION ${CMAKE_INSTALL_DATADIR}/applications PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
   install(FILES ${LOOPSNAP_INSTALLER_DIR}/${LOOPSNAP_APP_ID}.metainfo.xml

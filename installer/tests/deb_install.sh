@@ -69,6 +69,7 @@ icon_sizes=(16 22 24 32 48 64 128 256 512)
 if [ "$flavour" = gui ]; then
     expected+=(
         ./usr/bin/loopsnap
+        ./usr/share/man/man1/loopsnap.1.gz
         ./usr/share/applications/$app_id.desktop
         ./usr/share/metainfo/$app_id.metainfo.xml
         ./usr/share/icons/hicolor/scalable/apps/$app_id.svg
@@ -136,6 +137,16 @@ if [ "$flavour" = gui ]; then
     else
         fail "installed loopsnap wrote no PNG"
     fi
+
+    step "loopsnap man page covers loopsnap --help"
+    [ "$(man -w loopsnap 2>/dev/null)" = /usr/share/man/man1/loopsnap.1.gz ] || fail "man -w loopsnap: '$(man -w loopsnap 2>&1)'"
+    gui_man=$(zcat /usr/share/man/man1/loopsnap.1.gz | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g')
+    gui_help=$(QT_QPA_PLATFORM=offscreen /usr/bin/loopsnap --help 2>&1)
+    gui_options=$(grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' <<<"$gui_help" | grep -oE -- '--[a-z-]+' | grep -vxE -- '--help|--help-all|--version')
+    [ -n "$gui_options" ] || fail "loopsnap --help lists no option: $gui_help"
+    for opt in $gui_options; do
+        grep -q -- "$opt" <<<"$gui_man" || fail "loopsnap.1 lacks $opt of loopsnap --help"
+    done
 
     step "desktop-file-validate"
     desktop=/usr/share/applications/$app_id.desktop
