@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "core/engine/crashtest_runner.h"
+
 #include <QJsonDocument>
 
 #include <atomic>
@@ -11,6 +13,14 @@
 namespace loopsnap::cli {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+Result<std::unique_ptr<Engine>> openEngine(const Context& ctx) {
+    EngineOptions options;
+    options.backend = ctx.backend;
+    LS_ASSIGN(auto engine, Engine::open(options));
+    engine->setCrashTestRunner(inProcessCrashTestRunner());
+    return engine;
+}
 
 int usageError(const QString& message) {
     std::fprintf(stderr, "loopsnapctl: %s\n(see loopsnapctl --help)\n", qPrintable(message));

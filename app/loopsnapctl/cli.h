@@ -11,6 +11,9 @@
 #include <functional>
 #include <string>
 
+#include <memory>
+
+#include "core/engine/engine.h"
 #include "core/util/result.h"
 
 namespace loopsnap::cli {
@@ -20,7 +23,12 @@ enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kViolation = 3 };
 struct Context {
     bool json = false;
     bool interactive = false;  // stdout is a terminal: progress bars allowed
+    BackendKind backend = BackendKind::Userspace;  // --backend, before COMMAND
 };
+
+// The engine facade for one command: the workspace of the environment (cli-contract.md), the
+// context's backend, and the in-process crash test runner.
+Result<std::unique_ptr<Engine>> openEngine(const Context& ctx);
 
 // A command's parser: adds --help, parses `args` (args[0] is the command path for messages).
 // Returns false after printing a usage error (caller returns kUsage).
@@ -62,5 +70,8 @@ int runClone(Context&, const QStringList&);
 int runServe(Context&, const QStringList&);   // cmd_serve.cpp
 int runAttach(Context&, const QStringList&);  // cmd_attach.cpp
 int runDetach(Context&, const QStringList&);  // cmd_attach.cpp
+int runList(Context&, const QStringList&);    // cmd_workspace.cpp
+int runAdd(Context&, const QStringList&);     // cmd_workspace.cpp
+int runForget(Context&, const QStringList&);  // cmd_workspace.cpp
 
 }  // namespace loopsnap::cli

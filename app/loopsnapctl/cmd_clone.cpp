@@ -43,14 +43,21 @@ int cloneCreate(Context& ctx, const QStringList& args) {
     req.dest = dest.toStdString();
     req.meta = meta.toStdString();
     if (!sizeOption(p, "region", &req.regionSize, false)) return kUsage;
-    auto st = createCloneFiles(req);
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    CreateCloneRequest rq{req.source, req.dest, req.meta, req.regionSize};
+    auto st = (*engine)->createClone(rq);  // creates the files and records the clone in the workspace
     if (!st.ok()) return fail(ctx, st.error());
     if (ctx.json) {
-        QJsonObject o = statusJson(st.value());
+        QJsonObject o{{"status", q(st->status)},
+                      {"hydrated_regions", qint64(st->hydratedRegions)},
+                      {"total_regions", qint64(st->totalRegions)},
+                      {"hydrating_regions", qint64(st->hydratingRegions)},
+                      {"region_sectors", qint64(st->regionBytes / 512)}};
         o["meta"] = meta;
         printJson(o);
     } else {
-        printText(QString("created clone %1: %2 regions of %3 sectors").arg(meta).arg(st->totalRegions).arg(st->regionSectors));
+        printText(QString("created clone %1: %2 regions of %3 sectors").arg(meta).arg(st->totalRegions).arg(st->regionBytes / 512));
     }
     return kOk;
 }

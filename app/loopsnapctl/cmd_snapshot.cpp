@@ -24,6 +24,16 @@ QJsonObject statusJson(const SnapshotStatus& s) {
                        {"exceptions", qint64(s.exceptions)}};
 }
 
+QJsonObject statusJson(const SnapshotInfo& s) {
+    return QJsonObject{{"status", q(s.status)},
+                       {"state", deviceStateName(s.state)},
+                       {"allocated_sectors", qint64(s.allocatedSectors)},
+                       {"total_sectors", qint64(s.totalSectors)},
+                       {"metadata_sectors", qint64(s.metadataSectors)},
+                       {"chunk_sectors", qint64(s.chunkBytes / 512)},
+                       {"exceptions", qint64(s.exceptions)}};
+}
+
 Result<std::vector<std::byte>> readInputFile(const QString& path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return makeError(ErrorCode::NotFound, path.toStdString() + ": cannot open: " + f.errorString().toStdString());
@@ -73,11 +83,19 @@ int snapshotCreate(Context& ctx, const QStringList& args) {
         type = t.value();
     }
     if (chunk > 0xffffffffull) return usageError("--chunk is far too large");
-    auto r = createSnapshotFiles(SnapshotCreateRequest{origin.toStdString(), cow.toStdString(), cowSize, uint32_t(chunk), type});
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    CreateSnapshotRequest rq;
+    rq.originPath = origin.toStdString();
+    rq.cowPath = cow.toStdString();
+    rq.cowSize = cowSize;
+    rq.chunkBytes = uint32_t(chunk);
+    rq.store = storeTypeName(type);
+    auto r = (*engine)->createSnapshot(rq);  // formats the store and records it in the workspace
     if (!r.ok()) return fail(ctx, r.error());
-    if (ctx.json) printJson(statusJson(r.value()));
+    if (ctx.json) printJson(statusJson(*r));
     else printText(QString("created snapshot store %1 (%2, chunk %3): %4")
-                       .arg(cow, storeTypeName(type), q(formatSize(chunk)), q(r.value().kernelStatusLine())));
+                       .arg(cow, storeTypeName(type), q(formatSize(chunk)), q(r->status)));
     return kOk;
 }
 

@@ -24,6 +24,7 @@
 //   resumes in a later Engine), closes every device (final flush and commit) and joins threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,26 +53,9 @@ struct EngineOptions {
     size_t eventRingCapacity = 1 << 16; // power of two
     bool legacyCompletionOrder = false; // DEMONSTRATION: pre-230c83afdd9c commit order, all snapshots
     bool legacyCloneCommit = false;     // DEMONSTRATION: pre-8b3fd1f5 clone commit order
-};
-
-struct CreateSnapshotRequest {
-    std::string originPath;             // added to the workspace when new
-    std::string cowPath;                // created at cowSize if missing, then formatted
-    uint64_t cowSize = 0;
-    uint32_t chunkBytes = 16 * 1024;
-    std::string store = "P";            // "P", "PO" or "N"
-};
-
-struct CreateCloneRequest {
-    std::string source;                 // path or nbd:// / nbd+unix:// URI
-    std::string dest;                   // created at the source's size when missing
-    std::string meta;                   // must not exist
-    uint64_t regionBytes = 64 * 1024;
-};
-
-struct HydrationTuning {
-    uint32_t threshold = 1;             // dm-clone hydration_threshold (regions in flight)
-    uint32_t batchSize = 1;             // dm-clone hydration_batch_size (regions per copy)
+    // A backend instance to use instead of creating one for `backend` (e.g. a MemoryBackend
+    // shared by several Engines in a test; see backend.h). Its context is the caller's.
+    std::shared_ptr<Backend> backendInstance;
 };
 
 struct WorkloadRequest {
@@ -122,28 +106,6 @@ struct AttachInfo {
     std::string deviceId;
     std::string loopDevice;             // "/dev/loop7"
     bool readOnly = false;
-};
-
-// Userspace-only trace of a snapshot (optional capability: Engine::snapshotTrace returns
-// Unsupported for the kernel backend). Counters are a sample, read without locks.
-struct SnapshotTrace {
-    uint64_t allocated = 0, copiesInFlight = 0, copiesFinished = 0, committed = 0;
-    uint64_t waitingOutOfOrder = 0, finishedOutOfOrder = 0, areaWrites = 0;
-    uint32_t eventSource = 0;           // the source id its events carry
-    bool legacyCompletionOrder = false;
-};
-// The COW store's layout for the area map (portable: read from the store).
-struct StoreLayout {
-    uint64_t chunkBytes = 0, totalChunks = 0, nextFreeChunk = 0;
-    uint64_t exceptionsPerArea = 0;
-    std::vector<uint64_t> metadataChunks;  // chunk 0 is the header; then one per area
-};
-// Userspace-only: the clone's regions, one byte per region (0 unhydrated, 1 hydrating,
-// 2 hydrated, 3 written by the user, 4 discarded), for the region map.
-struct CloneRegionMap {
-    uint64_t regionBytes = 0;
-    std::vector<uint8_t> regions;
-    uint32_t eventSource = 0;
 };
 
 class Engine {

@@ -207,4 +207,66 @@ Result<MergeOutcome> MergeFiles::run() {
     return outcome;
 }
 
+// ---------------------------------------------------------------------------------------------
+// On an origin the caller holds open
+
+Result<std::shared_ptr<Snapshot>> attachSnapshotFile(const std::shared_ptr<Origin>& origin, const std::string& cowPath,
+                                                     const SnapshotOpenOptions& options) {
+    LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
+    if (sc.merging && !options.allowMerging) return makeError(ErrorCode::Busy, mergeInProgressMessage(origin->describe(), cowPath));
+    LS_ASSIGN(auto cowDev, FileDevice::open(cowPath));
+    SnapshotOptions so;
+    so.type = sc.type;
+    so.sizeBytes = sc.sizeBytes;
+    so.legacyCompletionOrder = options.legacyCompletionOrder;
+    so.name = cowPath;
+    return origin->attachSnapshot(cowDev, so);
+}
+
+Result<std::shared_ptr<Snapshot>> createSnapshotOnOrigin(const std::shared_ptr<Origin>& origin, const SnapshotCreateRequest& rq,
+                                                         const SnapshotOpenOptions& options) {
+    LS_TRY(validateChunkBytes(rq.chunkBytes));
+    std::shared_ptr<FileDevice> cowDev;
+    if (!fileExists(rq.cowPath)) {
+        if (!rq.cowSize) return makeError(ErrorCode::InvalidArgument, rq.cowPath + " does not exist and no size was given to create it",
+                                          rq.cowPath, "cow-size-missing");
+        LS_ASSIGN(cowDev, FileDevice::open(rq.cowPath, FileOpenOptions{.create = true, .createSize = rq.cowSize}));
+    } else {
+        LS_ASSIGN(cowDev, FileDevice::open(rq.cowPath));
+        std::byte raw[cowfmt::kHeaderBytes] = {};
+        if (cowDev->size() >= sizeof raw) {
+            LS_TRY(cowDev->read(0, raw));
+            if (cowfmt::decodeHeader(raw).magic == cowfmt::kMagic)
+                return makeError(ErrorCode::InvalidArgument, rq.cowPath + " already holds a snapshot store; refusing to overwrite it",
+                                 rq.cowPath, "store-exists");
+        }
+    }
+    Sidecar sc;
+    sc.type = rq.type;
+    sc.sizeBytes = origin->size();
+    LS_TRY(writeSidecar(rq.cowPath, sc));  // settings before the format, as createSnapshotFiles
+    SnapshotOptions so{.type = rq.type, .chunkBytes = rq.chunkBytes, .sizeBytes = sc.sizeBytes};
+    so.legacyCompletionOrder = options.legacyCompletionOrder;
+    so.name = rq.cowPath;
+    return origin->attachSnapshot(cowDev, so);
+}
+
+Result<MergeFiles> beginMergeOnOrigin(const std::shared_ptr<Origin>& origin, const std::shared_ptr<Snapshot>& snapshot,
+                                      const std::string& cowPath, MergeOptions mergeOptions) {
+    LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
+    MergeFiles out;
+    out.opened.origin = origin;
+    out.opened.snapshots.push_back(snapshot);
+    LS_ASSIGN(out.merge, SnapshotMerge::begin(origin, snapshot, mergeOptions));
+    out.cowPath = cowPath;
+    out.resumed = sc.merging;
+    if (!sc.merging) {
+        sc.merging = true;
+        sc.present = true;
+        if (!sc.sizeBytes) sc.sizeBytes = origin->size();
+        LS_TRY(writeSidecar(cowPath, sc));
+    }
+    return out;
+}
+
 }  // namespace loopsnap

@@ -64,4 +64,16 @@ struct MergeFiles {
 Result<MergeFiles> openMergeFiles(const std::string& originPath, const std::string& cowPath, const std::vector<std::string>& otherCows,
                                   const SnapshotOpenOptions& options = {}, MergeOptions mergeOptions = {});
 
+// ---- on an origin the caller holds open (the engine facade, core/engine) ----
+// The same steps as above, but the snapshot is created on, attached to, or merged into the
+// given live origin (its I/O goes on; Origin::attachSnapshot quiesces it for the switch).
+Result<std::shared_ptr<Snapshot>> createSnapshotOnOrigin(const std::shared_ptr<Origin>& origin, const SnapshotCreateRequest& request,
+                                                         const SnapshotOpenOptions& options = {});
+Result<std::shared_ptr<Snapshot>> attachSnapshotFile(const std::shared_ptr<Origin>& origin, const std::string& cowPath,
+                                                     const SnapshotOpenOptions& options = {});
+// `snapshot` must be attached to `origin` (attachSnapshotFile with allowMerging). Marks the merge
+// in the sidecar before anything is merged, as openMergeFiles does.
+Result<MergeFiles> beginMergeOnOrigin(const std::shared_ptr<Origin>& origin, const std::shared_ptr<Snapshot>& snapshot,
+                                      const std::string& cowPath, MergeOptions mergeOptions = {});
+
 }  // namespace loopsnap

@@ -1,0 +1,246 @@
+#include "ui/bridge/EngineBridge.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileSystemWatcher>
+#include <QRunnable>
+#include <QThread>
+
+namespace loopsnap::ui {
+
+namespace {
+// Kinds after which a status line (allocated sectors, hydrated regions, state) has changed.
+bool changesStatus(EventKind kind) {
+    switch (kind) {
+    case EventKind::ExceptionCommitted:
+    case EventKind::AreaWritten:
+    case EventKind::SnapshotInvalidated:
+    case EventKind::SnapshotOverflowed:
+    case EventKind::MergeStarted:
+    case EventKind::MergeBatch:
+    case EventKind::MergeFinished:
+    case EventKind::MergeFailed:
+    case EventKind::CloneCommit:
+    case EventKind::RegionHydrated:
+    case EventKind::RegionsDiscarded:
+    case EventKind::HydrationEnabled:
+    case EventKind::CloneSourceError:
+        return true;
+    default:
+        return false;
+    }
+}
+}  // namespace
+
+EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<loopsnap::Event>();
+    qRegisterMetaType<loopsnap::Error>();
+    qRegisterMetaType<QVector<loopsnap::Event>>();
+    worker_.setMaxThreadCount(1);  // one engine call at a time, in the order they were made
+    worker_.setExpiryTimeout(-1);
+    frameTimer_.setInterval(33);
+    connect(&frameTimer_, &QTimer::timeout, this, &EngineBridge::drainFrame);
+    pollTimer_.setInterval(1000);
+    connect(&pollTimer_, &QTimer::timeout, this, &EngineBridge::refresh);
+    refreshDebounce_.setSingleShot(true);
+    connect(&refreshDebounce_, &QTimer::timeout, this, &EngineBridge::refresh);
+}
+
+EngineBridge::~EngineBridge() {
+    frameTimer_.stop();
+    pollTimer_.stop();
+    worker_.waitForDone();
+    // The engine stops its jobs between steps and closes every device (final flush and commit).
+    ring_ = nullptr;
+    engine_.reset();
+}
+
+void EngineBridge::runOnWorker(std::function<std::function<void()>()> job) {
+    if (++pending_ == 1) emit busyChanged(true);
+    QPointer<EngineBridge> self(this);
+    worker_.start([this, self, job = std::move(job)] {
+        std::function<void()> guiPart = job();
+        QMetaObject::invokeMethod(
+            this,
+            [this, guiPart = std::move(guiPart)] {
+                if (guiPart) guiPart();
+                if (--pending_ == 0) emit busyChanged(false);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void EngineBridge::open(EngineOptions options) {
+    runOnWorker([this, options]() -> std::function<void()> {
+        auto made = Engine::open(options);
+        if (!made.ok()) {
+            Error error = made.error();
+            return [this, error] { emit failed(error, QStringLiteral("open-workspace")); };
+        }
+        engine_ = std::move(made).value();
+        EventRing* ring = &engine_->eventRing();
+        QString dir = QString::fromStdString(engine_->workspaceDir());
+        return [this, ring, dir] {
+            ring_ = ring;
+            lastDropped_ = ring->dropped();
+            registry_.workspaceDir = dir;
+            watchWorkspace();
+            frameTimer_.start();
+            pollTimer_.start();
+            emit opened();
+            refresh();
+        };
+    });
+}
+
+void EngineBridge::watchWorkspace() {
+    delete watcher_;
+    watcher_ = new QFileSystemWatcher(this);
+    QDir().mkpath(registry_.workspaceDir);
+    watcher_->addPath(registry_.workspaceDir);
+    // The workspace is saved by rename: the folder changes on every save by any process.
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [this] { scheduleRefresh(50); });
+}
+
+void EngineBridge::refresh() {
+    if (refreshQueued_ || !engine_) return;
+    refreshQueued_ = true;
+    runOnWorker([this]() -> std::function<void()> {
+        auto snap = std::make_shared<RegistrySnapshot>();
+        Status refreshed = engine_->refresh();
+        snap->origins = engine_->origins();
+        snap->snapshots = engine_->snapshots();
+        snap->clones = engine_->clones();
+        snap->attachments = engine_->attachments();
+        snap->jobs = engine_->jobs();
+        return [this, snap, refreshed] {
+            refreshQueued_ = false;
+            snap->workspaceDir = registry_.workspaceDir;
+            snap->serving = registry_.serving;
+            registry_ = std::move(*snap);
+            if (!refreshed.ok()) emit failed(refreshed.error(), QStringLiteral("refresh"));
+            emit registryChanged();
+        };
+    });
+}
+
+void EngineBridge::scheduleRefresh(int delayMs) {
+    if (!refreshDebounce_.isActive()) refreshDebounce_.start(delayMs);
+}
+
+void EngineBridge::drainFrame() {
+    if (!ring_) return;
+    drainBuffer_.clear();
+    ring_->drain(drainBuffer_, ring_->capacity());
+    const uint64_t dropped = ring_->dropped();
+    if (!drainBuffer_.empty()) {
+        QVector<Event> batch(drainBuffer_.begin(), drainBuffer_.end());
+        bool statusChanged = false;
+        for (const Event& e : drainBuffer_) statusChanged = statusChanged || changesStatus(e.kind);
+        emit eventsDrained(batch);
+        if (statusChanged) scheduleRefresh(250);
+    }
+    if (dropped != lastDropped_) {
+        lastDropped_ = dropped;
+        emit eventsDropped(dropped);
+        scheduleRefresh(0);
+    }
+}
+
+template <typename T>
+void EngineBridge::mutate(QString action, std::function<Result<T>(Engine&)> work, QObject* context,
+                          std::function<void(const Result<T>&)> done) {
+    call<T>(context ? context : this, std::move(action), std::move(work), [this, done](const Result<T>& r) {
+        if (done) done(r);
+        refresh();
+    });
+}
+
+void EngineBridge::createSnapshot(CreateSnapshotRequest request, QObject* context,
+                                  std::function<void(const Result<SnapshotInfo>&)> done) {
+    mutate<SnapshotInfo>(QStringLiteral("create-snapshot"),
+                         [request](Engine& e) { return e.createSnapshot(request); }, context, std::move(done));
+}
+
+void EngineBridge::createClone(CreateCloneRequest request, std::optional<HydrationTuning> hydrate, QObject* context,
+                               std::function<void(const Result<CloneInfo>&)> done) {
+    mutate<CloneInfo>(QStringLiteral("create-clone"),
+                      [request, hydrate](Engine& e) -> Result<CloneInfo> {
+                          LS_ASSIGN(CloneInfo info, e.createClone(request));
+                          if (hydrate) {
+                              auto job = e.startHydration(info.id, *hydrate);
+                              if (!job.ok()) return std::move(job).error();
+                          }
+                          return info;
+                      },
+                      context, std::move(done));
+}
+
+void EngineBridge::addSnapshot(QString originPath, QString cowPath) {
+    mutate<SnapshotInfo>(QStringLiteral("add-snapshot"),
+                         [o = originPath.toStdString(), c = cowPath.toStdString()](Engine& e) { return e.addSnapshot(o, c); },
+                         nullptr, {});
+}
+
+void EngineBridge::addClone(QString metaPath) {
+    mutate<CloneInfo>(QStringLiteral("add-clone"), [m = metaPath.toStdString()](Engine& e) { return e.addClone(m); },
+                      nullptr, {});
+}
+
+namespace {
+Result<bool> asResult(Status s) {
+    if (!s.ok()) return std::move(s).error();
+    return true;
+}
+}  // namespace
+
+void EngineBridge::forget(QString id) {
+    mutate<bool>(QStringLiteral("forget"), [i = id.toStdString()](Engine& e) { return asResult(e.forget(i)); }, nullptr, {});
+}
+
+void EngineBridge::deleteFiles(QString id) {
+    mutate<bool>(QStringLiteral("delete"), [i = id.toStdString()](Engine& e) { return asResult(e.deleteFiles(i)); }, nullptr, {});
+}
+
+void EngineBridge::attach(QString id, bool readOnly, QObject* context, std::function<void(const Result<AttachInfo>&)> done) {
+    mutate<AttachInfo>(QStringLiteral("attach"), [i = id.toStdString(), readOnly](Engine& e) { return e.attach(i, readOnly); },
+                       context, std::move(done));
+}
+
+void EngineBridge::detach(QString loopDevice) {
+    mutate<bool>(QStringLiteral("detach"), [d = loopDevice.toStdString()](Engine& e) { return asResult(e.detach(d)); },
+                 nullptr, {});
+}
+
+void EngineBridge::serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done) {
+    mutate<ServeInfo>(QStringLiteral("serve"), [request](Engine& e) { return e.serve(request); }, context,
+                      [this, done, request](const Result<ServeInfo>& r) {
+                          if (r.ok()) {
+                              const auto& uris = r.value().uris;
+                              // The engine lists one URI per export and listener, exports in request order.
+                              const size_t n = request.exports.size();
+                              for (size_t i = 0; n && i < uris.size(); ++i)
+                                  registry_.serving.push_back({QString::fromStdString(request.exports[i % n].deviceId),
+                                                               QString::fromStdString(uris[i]), r.value().id});
+                          }
+                          if (done) done(r);
+                      });
+}
+
+void EngineBridge::startHydration(QString cloneId, HydrationTuning tuning) {
+    mutate<uint64_t>(QStringLiteral("hydrate"),
+                     [i = cloneId.toStdString(), tuning](Engine& e) { return e.startHydration(i, tuning); }, nullptr, {});
+}
+
+bool EngineBridge::waitIdle(int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    while (pending_ > 0 || refreshDebounce_.isActive()) {
+        if (deadline.hasExpired()) return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        QThread::msleep(2);
+    }
+    return true;
+}
+
+}  // namespace loopsnap::ui
