@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config git
-  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
+  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev qt6-charts-dev libqt6opengl6-dev
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
   dpkg-dev librsvg2-bin appstream desktop-file-utils bash-completion man-db

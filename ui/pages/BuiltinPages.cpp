@@ -4,10 +4,15 @@
 
 namespace loopsnap::ui {
 
+void registerExceptionMonitorPage();
+void registerHydrationDashboardPage();
+
 void registerBuiltinPages() {
     static bool done = false;
     if (done) return;
     done = true;
+    registerExceptionMonitorPage();
+    registerHydrationDashboardPage();
     // Pages of other issues plug in here, e.g.:
     //   void registerExceptionMonitorPage();   (declared above this function)
     //   registerExceptionMonitorPage();

@@ -1,0 +1,163 @@
+// The hydration dashboard on a real engine through the bridge: it follows a hydration to 100 %
+// with a rate above 0; pause stops progress; a threshold change reaches the engine; with a
+// deliberately small event ring it resyncs to the engine's counts.
+#include <QtTest>
+
+#include <QFile>
+#include <QTemporaryDir>
+
+#include "ui/bridge/EngineBridge.h"
+#include "ui/pages/HydrationDashboardPage.h"
+#include "ui/pages/PageRegistry.h"
+
+using namespace loopsnap;
+using namespace loopsnap::ui;
+
+namespace {
+constexpr uint64_t kSourceBytes = 48ull << 20;
+constexpr uint64_t kRegionBytes = 16 * 1024;
+
+void writeSource(const QString& path) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QByteArray block(1 << 20, '\0');
+    for (uint64_t m = 0; m < kSourceBytes >> 20; ++m) {
+        for (int i = 0; i < block.size(); i += 512) block[i] = char(m * 7 + i / 512);
+        QVERIFY(f.write(block) == block.size());
+    }
+}
+
+// With LOOPSNAP_SCREENSHOT_DIR set, the test saves what the page shows at its busiest moment.
+void saveShot(QWidget* page, const char* name) {
+    const QByteArray dir = qgetenv("LOOPSNAP_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
+}
+
+template <typename T>
+T callAndWait(EngineBridge& bridge, std::function<Result<T>(Engine&)> work) {
+    std::optional<Result<T>> out;
+    QObject ctx;
+    bridge.call<T>(&ctx, QString(), std::move(work), [&](const Result<T>& r) { out = r; });
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(out.has_value(), 30000); }();
+    if (!out || !out->ok()) qFatal("engine call failed: %s", out ? out->error().message.c_str() : "timeout");
+    return out->value();
+}
+
+struct Rig {
+    QTemporaryDir dir;
+    EngineBridge bridge;
+    QString cloneId;
+
+    bool start(size_t ringCapacity) {
+        EngineOptions o;
+        o.workspaceDir = dir.filePath(QStringLiteral("ws")).toStdString();
+        o.eventRingCapacity = ringCapacity;
+        QSignalSpy opened(&bridge, &EngineBridge::opened);
+        bridge.open(o);
+        if (!opened.wait(30000)) return false;
+        writeSource(dir.filePath(QStringLiteral("source.img")));
+        CreateCloneRequest rq;
+        rq.source = dir.filePath(QStringLiteral("source.img")).toStdString();
+        rq.dest = dir.filePath(QStringLiteral("dest.img")).toStdString();
+        rq.meta = dir.filePath(QStringLiteral("clone.meta")).toStdString();
+        rq.regionBytes = kRegionBytes;
+        CloneInfo info = callAndWait<CloneInfo>(bridge, [rq](Engine& e) { return e.createClone(rq); });
+        cloneId = QString::fromStdString(info.id);
+        return !cloneId.isEmpty();
+    }
+    CloneInfo info() {
+        const std::string id = cloneId.toStdString();
+        return callAndWait<CloneInfo>(bridge, [id](Engine& e) { return e.clone(id); });
+    }
+};
+}  // namespace
+
+class TestHydrationDashboard : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { registerBuiltinPages(); }
+
+    void followsPausesAndTunesARealHydration() {
+        Rig rig;
+        QVERIFY(rig.start(1 << 16));
+        const PageSpec* spec = findPage(QStringLiteral("hydration"));
+        QVERIFY(spec);
+        std::unique_ptr<QWidget> widget(spec->create(PageContext{&rig.bridge, DeviceRef{DeviceKind::Clone, rig.cloneId}, nullptr}, nullptr));
+        auto* page = qobject_cast<HydrationDashboardPage*>(widget.get());
+        QVERIFY(page);
+        page->resize(1000, 800);
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        QCOMPARE(page->regions().regions(), kSourceBytes / kRegionBytes);
+        QCOMPARE(page->percent(), 0.0);
+        QVERIFY(page->paused());  // created without hydration
+
+        page->clickPauseResume();  // resume: starts the hydration job
+        QTRY_VERIFY_WITH_TIMEOUT(page->percent() > 0, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(page->hydrationRate() > 0, 10000);
+
+        page->clickPauseResume();  // pause
+        QVERIFY(rig.bridge.waitIdle(20000));
+        QTest::qWait(300);  // copies in flight finish, their events arrive
+        const uint64_t pausedAt = page->regions().doneRegions();
+        const uint64_t enginePausedAt = rig.info().hydratedRegions;
+        QTest::qWait(800);
+        QCOMPARE(page->regions().doneRegions(), pausedAt);
+        QCOMPARE(rig.info().hydratedRegions, enginePausedAt);
+        QVERIFY2(pausedAt < page->regions().regions(), "hydration finished before it could be paused");
+
+        page->setTuning(3, 2);  // threshold 3, batch 2, applied to the running engine
+        QVERIFY(rig.bridge.waitIdle(20000));
+        const CloneInfo tuned = rig.info();
+        QCOMPARE(tuned.hydrationThreshold, 3u);
+        QCOMPARE(tuned.hydrationBatchSize, 2u);
+
+        page->clickPauseResume();  // resume
+        QTRY_VERIFY_WITH_TIMEOUT(page->percent() > 55, 120000);
+        QTest::mouseMove(page->regionMap(), page->regionMap()->rect().center());
+        saveShot(page, "hydration.png");
+        QTRY_COMPARE_WITH_TIMEOUT(page->percent(), 100.0, 120000);
+        QCOMPARE(page->regions().doneRegions(), rig.info().hydratedRegions);
+        QCOMPARE(page->regions().doneBytes(), kSourceBytes);
+        QVERIFY(page->sourceHealthText().contains(QStringLiteral("healthy")));
+    }
+
+    void smallRingResyncsToTheEngine() {
+        Rig rig;
+        QVERIFY(rig.start(16));  // far too small for a frame's events: drops are certain
+        const PageSpec* spec = findPage(QStringLiteral("hydration"));
+        std::unique_ptr<QWidget> widget(spec->create(PageContext{&rig.bridge, DeviceRef{DeviceKind::Clone, rig.cloneId}, nullptr}, nullptr));
+        auto* page = qobject_cast<HydrationDashboardPage*>(widget.get());
+        page->resize(900, 700);
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        page->clickPauseResume();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 2, 60000);
+        QVERIFY2(page->noteText().contains(QStringLiteral("dropped")), qPrintable(page->noteText()));
+        QTRY_VERIFY_WITH_TIMEOUT(rig.info().hydratedRegions == rig.info().totalRegions, 120000);
+        // The last drop's resync brings the view to the engine's final count.
+        QTRY_COMPARE_WITH_TIMEOUT(page->regions().doneRegions(), rig.info().hydratedRegions, 20000);
+    }
+
+    void hiddenViewDoesNotUpdateAndResyncsWhenShown() {
+        Rig rig;
+        QVERIFY(rig.start(1 << 16));
+        const PageSpec* spec = findPage(QStringLiteral("hydration"));
+        std::unique_ptr<QWidget> widget(spec->create(PageContext{&rig.bridge, DeviceRef{DeviceKind::Clone, rig.cloneId}, nullptr}, nullptr));
+        auto* page = qobject_cast<HydrationDashboardPage*>(widget.get());
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        page->hide();
+        page->clickPauseResume();
+        QTRY_VERIFY_WITH_TIMEOUT(rig.info().hydratedRegions > 0, 20000);
+        QTest::qWait(200);
+        QCOMPARE(page->regions().doneRegions(), uint64_t(0));  // hidden: no updates
+        const uint64_t before = page->resyncs();
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() > before, 20000);
+        QVERIFY(page->regions().doneRegions() > 0);
+    }
+};
+
+QTEST_MAIN(TestHydrationDashboard)
+#include "tst_ui_hydration_dashboard.moc"
