@@ -164,7 +164,7 @@ if [ "$flavour" = gui ]; then
         || fail "launchable '$launchable' is not an installed desktop file"
     newest=$(grep -m1 -o '<release version="[^"]*"' "$metainfo" | cut -d'"' -f2)
     [ "$newest" = "$version" ] || fail "newest AppStream release is '$newest', the project is $version"
-    shots=$(grep -o '<image>[^<]*</image>' "$metainfo" | sed 's:<image>[^<]*/docs/screenshots/\([^<]*\)</image>:\1:')
+    shots=$(grep -o '<image[^>]*>[^<]*</image>' "$metainfo" | sed 's:<image[^>]*>[^<]*/docs/screenshots/\([^<]*\)</image>:\1:')
     [ -n "$shots" ] || fail "metainfo lists no screenshot"
     for s in $shots; do
         [ -f "$source_dir/docs/screenshots/$s" ] || fail "metainfo screenshot $s is not in docs/screenshots/"
