@@ -13,6 +13,8 @@ PACKAGES=(
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
   qemu-system-x86 busybox-static cpio xz-utils kmod make gcc   # scripts/test-kernel.sh's VM
   qt6-svg-dev xvfb xauth
+  dpkg-dev librsvg2-bin appstream desktop-file-utils bash-completion man-db   # the .deb and its checks
+  qt6-translations-l10n locales
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,6 +26,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The German locale, for running the app in German (LANG=de_DE.UTF-8 loopsnap); the screenshot
+# docs/screenshots/main-de.png is taken with it.
+if [ -f /etc/locale.gen ] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+  $SUDO locale-gen >/dev/null
 fi
 
 [ "${LOOPSNAP_SETUP_NO_BUILD:-0}" = 1 ] && exit 0

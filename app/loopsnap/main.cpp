@@ -11,6 +11,7 @@
 #include "ui/pages/MainWindow.h"
 #include "ui/pages/PageRegistry.h"
 #include "ui/pages/ScreenshotRunner.h"
+#include "ui/text/Language.h"
 #include "ui/widgets/StateIcons.h"
 
 using namespace loopsnap;
@@ -18,6 +19,8 @@ using namespace loopsnap::ui;
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    installTranslations(app);   // the system locale's language, before any text is made
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.loopsnap.Loopsnap"));
     Q_INIT_RESOURCE(loopsnap);  // resources of the static loopsnap_ui
     QApplication::setOrganizationName(QStringLiteral("Loopsnap"));
     QApplication::setApplicationName(QStringLiteral("loopsnap"));

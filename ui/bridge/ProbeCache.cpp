@@ -9,7 +9,7 @@
 namespace loopsnap::ui {
 
 namespace {
-QString tr(const char* t) { return QCoreApplication::translate("Loopsnap", t); }
+QString tr(const char* t) { return QCoreApplication::translate("loopsnap::ui", t); }  // lupdate files these under the namespace
 }
 
 ProbeCache::ProbeCache(QObject* parent) : QObject(parent) { pool_.setMaxThreadCount(1); }

@@ -20,7 +20,7 @@ constexpr qint64 kOriginBytes = 64ll << 20;
 constexpr qint64 kSourceBytes = 16ll << 20;   // 256 regions of 64 KiB
 constexpr const char* kReadDelay = "200ms";     // per region read: 256 x ~0.2 s = about a minute
 
-QString tr(const char* t) { return QCoreApplication::translate("Loopsnap", t); }
+QString tr(const char* t) { return QCoreApplication::translate("loopsnap::ui", t); }  // lupdate files these under the namespace
 
 // Deterministic, recognisable bytes (not zeros, so hydration moves real data).
 bool writePattern(const QString& path, qint64 bytes, quint32 seed) {

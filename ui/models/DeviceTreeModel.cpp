@@ -12,7 +12,7 @@
 namespace loopsnap::ui {
 
 namespace {
-QString tr(const char* t) { return QCoreApplication::translate("Loopsnap", t); }
+QString tr(const char* t) { return QCoreApplication::translate("loopsnap::ui", t); }  // lupdate files these under the namespace
 QString q(const std::string& s) { return QString::fromStdString(s); }
 QString sizeText(uint64_t bytes) { return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat); }
 QString baseName(const std::string& path) {

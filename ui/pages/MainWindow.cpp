@@ -42,10 +42,10 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 // with that id is registered (PageRegistry.h).
 struct KnownPage { const char* id; const char* title; PageSubject subject; };
 const KnownPage kKnownPages[] = {
-    {"merge", QT_TRANSLATE_NOOP("MainWindow", "&Rollback…"), PageSubject::Snapshot},
-    {"exceptions", QT_TRANSLATE_NOOP("MainWindow", "&Exception monitor"), PageSubject::Snapshot},
-    {"hydration", QT_TRANSLATE_NOOP("MainWindow", "&Hydration dashboard"), PageSubject::Clone},
-    {"crashlab", QT_TRANSLATE_NOOP("MainWindow", "&Crash lab"), PageSubject::None},
+    {"merge", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Rollback…"), PageSubject::Snapshot},
+    {"exceptions", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Exception monitor"), PageSubject::Snapshot},
+    {"hydration", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Hydration dashboard"), PageSubject::Clone},
+    {"crashlab", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Crash lab"), PageSubject::None},
 };
 }  // namespace
 

@@ -6,7 +6,7 @@
 namespace loopsnap::ui {
 
 namespace {
-QString tr(const char* text) { return QCoreApplication::translate("Loopsnap", text); }
+QString tr(const char* text) { return QCoreApplication::translate("loopsnap::ui", text); }  // lupdate files these under the namespace
 
 QString subjectOf(const Error& e) {
     return e.subject.empty() ? tr("The device") : QString::fromStdString(e.subject);
@@ -69,19 +69,19 @@ QString errorText(const Error& error) {
 
 QString actionText(const QString& action) {
     static const QHash<QString, const char*> table = {
-        {"open-workspace", QT_TRANSLATE_NOOP("Loopsnap", "Opening the workspace failed")},
-        {"refresh", QT_TRANSLATE_NOOP("Loopsnap", "Reading the workspace failed")},
-        {"create-snapshot", QT_TRANSLATE_NOOP("Loopsnap", "Creating the snapshot failed")},
-        {"create-clone", QT_TRANSLATE_NOOP("Loopsnap", "Creating the clone failed")},
-        {"add-snapshot", QT_TRANSLATE_NOOP("Loopsnap", "Adding the store failed")},
-        {"add-clone", QT_TRANSLATE_NOOP("Loopsnap", "Adding the clone failed")},
-        {"forget", QT_TRANSLATE_NOOP("Loopsnap", "Forgetting the entry failed")},
-        {"delete", QT_TRANSLATE_NOOP("Loopsnap", "Deleting the files failed")},
-        {"attach", QT_TRANSLATE_NOOP("Loopsnap", "Attaching as a loop device failed")},
-        {"detach", QT_TRANSLATE_NOOP("Loopsnap", "Detaching the loop device failed")},
-        {"serve", QT_TRANSLATE_NOOP("Loopsnap", "Serving over NBD failed")},
-        {"hydrate", QT_TRANSLATE_NOOP("Loopsnap", "Starting the hydration failed")},
-        {"demo", QT_TRANSLATE_NOOP("Loopsnap", "Setting up the demo failed")},
+        {"open-workspace", QT_TRANSLATE_NOOP("loopsnap::ui", "Opening the workspace failed")},
+        {"refresh", QT_TRANSLATE_NOOP("loopsnap::ui", "Reading the workspace failed")},
+        {"create-snapshot", QT_TRANSLATE_NOOP("loopsnap::ui", "Creating the snapshot failed")},
+        {"create-clone", QT_TRANSLATE_NOOP("loopsnap::ui", "Creating the clone failed")},
+        {"add-snapshot", QT_TRANSLATE_NOOP("loopsnap::ui", "Adding the store failed")},
+        {"add-clone", QT_TRANSLATE_NOOP("loopsnap::ui", "Adding the clone failed")},
+        {"forget", QT_TRANSLATE_NOOP("loopsnap::ui", "Forgetting the entry failed")},
+        {"delete", QT_TRANSLATE_NOOP("loopsnap::ui", "Deleting the files failed")},
+        {"attach", QT_TRANSLATE_NOOP("loopsnap::ui", "Attaching as a loop device failed")},
+        {"detach", QT_TRANSLATE_NOOP("loopsnap::ui", "Detaching the loop device failed")},
+        {"serve", QT_TRANSLATE_NOOP("loopsnap::ui", "Serving over NBD failed")},
+        {"hydrate", QT_TRANSLATE_NOOP("loopsnap::ui", "Starting the hydration failed")},
+        {"demo", QT_TRANSLATE_NOOP("loopsnap::ui", "Setting up the demo failed")},
     };
     auto it = table.find(action);
     return it == table.end() ? tr("The operation failed") : tr(*it);

@@ -1,5 +1,5 @@
 // Engine codes and states in the user's language: the one place ui/ turns an Error (code,
-// subject, detail) or a DeviceState into words (tr(), context "Loopsnap"). The engine never
+// subject, detail) or a DeviceState into words (tr(), context "loopsnap::ui", as lupdate files it). The engine never
 // formats text for people; its English message is shown only as the technical detail.
 #pragma once
 
