@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 
+#include "core/engine/engine.h"
 #include "core/events/listener.h"
 #include "core/export/device_spec.h"
 #include "core/snapshot/snapshot_files.h"
@@ -117,11 +118,42 @@ void writeThroughOriginExport(const std::string& origin, const std::vector<std::
     if (!dev.flush().ok()) qFatal("export flush");
 }
 
+// The engine facade (what the desktop app uses): its workspace names the listed snapshots (at
+// least one, so that it knows the origin); the origin record brings in the others.
+void writeThroughFacade(const std::string& origin, const std::vector<std::string>& listed, uint64_t seed, const TempDir& d) {
+    EngineOptions eo;
+    eo.workspaceDir = d.file("facade-workspace");
+    auto engine = Engine::open(eo);
+    if (!engine.ok()) qFatal("engine: %s", engine.error().message.c_str());
+    std::vector<std::string> named = listed;
+    if (named.empty()) {
+        auto record = readOriginRecord(origin);
+        if (!record.ok() || record->snapshots.empty()) qFatal("no recorded snapshot of %s", origin.c_str());
+        named.push_back(record->snapshots.front());
+    }
+    for (const auto& cow : named) {
+        if ((*engine)->idForPath(cow)) continue;
+        auto added = (*engine)->addSnapshot(origin, cow);
+        if (!added.ok()) qFatal("add %s: %s", cow.c_str(), added.error().message.c_str());
+    }
+    auto originId = (*engine)->idForPath(origin);
+    if (!originId) qFatal("the workspace does not know %s", origin.c_str());
+    auto dev = (*engine)->device(*originId);
+    if (!dev.ok()) qFatal("device: %s", dev.error().message.c_str());
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < 60; ++i) {
+        uint64_t len = 512 * (1 + rng() % 96), off = (rng() % ((1 << 20) - len)) / 512 * 512;
+        if (!(*dev)->write(off, patternBytes(seed * 3000 + i, 0, len)).ok()) qFatal("facade write");
+    }
+    if (!(*dev)->flush().ok()) qFatal("facade flush");
+}
+
 const std::map<QString, OriginWriter>& originWriters() {
     static const std::map<QString, OriginWriter> writers{
         {"cli origin write", writeThroughCli},
         {"cli workload", writeThroughWorkload},
         {"nbd origin export (openDeviceSpecs)", writeThroughOriginExport},
+        {"engine facade (Engine::device)", writeThroughFacade},
     };
     return writers;
 }
