@@ -918,10 +918,6 @@
         <translation>Speicher %1, Snapshot-Länge %2</translation>
     </message>
     <message>
-        <source>%1 · %2 chunks</source>
-        <translation>%1 · %2 Chunks</translation>
-    </message>
-    <message>
         <source>%1 of %2</source>
         <translation>%1 von %2</translation>
     </message>
@@ -968,6 +964,10 @@
     <message>
         <source>Backend</source>
         <translation>Backend</translation>
+    </message>
+    <message>
+        <source>%1 store · %2 chunks</source>
+        <translation>%1-Speicher · %2-Chunks</translation>
     </message>
 </context>
 <context>
