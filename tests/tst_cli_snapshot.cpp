@@ -107,9 +107,19 @@ void TestCliSnapshot::crashtestExitCodes() {
     auto ok = runCommand(loopsnapctl() + " --json crashtest snapshot --seed 2 --samples 4");
     QCOMPARE(ok.exitCode, 0);
     QVERIFY(json(ok.out)["states_checked"].toInteger() > 1000);
-    auto legacy = runCommand(loopsnapctl() + " --json crashtest snapshot --seed 2 --samples 4 --legacy");
-    QCOMPARE(legacy.exitCode, 3);
-    QCOMPARE(json(legacy.out)["invariant"].toString(), QString("no-leaked-chunk"));
+    // Whether a seed's copies finish out of order enough for a leak depends a little on the
+    // machine's speed (the sanitizer build on a busy CI machine missed it once on seed 2): the
+    // legacy ordering must be caught on one of three seeds, and then as the leak.
+    bool caught = false;
+    for (int seed : {2, 3, 4}) {
+        auto legacy = runCommand(loopsnapctl() + " --json crashtest snapshot --seed " + std::to_string(seed) + " --samples 4 --legacy");
+        QVERIFY(legacy.exitCode == 0 || legacy.exitCode == 3);
+        if (legacy.exitCode != 3) continue;
+        QCOMPARE(json(legacy.out)["invariant"].toString(), QString("no-leaked-chunk"));
+        caught = true;
+        break;
+    }
+    QVERIFY2(caught, "the legacy completion order leaked no chunk on seeds 2-4");
 }
 
 QTEST_GUILESS_MAIN(TestCliSnapshot)
