@@ -286,25 +286,7 @@ public:
         MemorySettings sc = settingsOf(cowPath);
         if (sc.type == StoreType::Transient)
             return makeError(ErrorCode::Unsupported, cowPath + " is a transient (N) store", cowPath, "transient-store");
-        StoreInspection out;
-        out.type = sc.type;
-        PersistentStore store(cow, kDefaultChunkBytes / 512);
-        store.setInspectOnly(true);
-        LS_ASSIGN(StoreLoad load, store.load([&](uint64_t o, uint64_t n) { out.exceptions.emplace_back(o, n); }));
-        auto h = store.header();
-        out.magic = h.magic;
-        out.valid = h.valid;
-        out.version = h.version;
-        out.chunkSectors = h.chunkSectors;
-        StoreUsage u = store.usage();
-        out.status.state = !load.valid ? SnapshotState::Invalid : sc.merging ? SnapshotState::Merging : SnapshotState::Valid;
-        out.merging = sc.merging;
-        out.status.allocatedSectors = u.allocatedSectors;
-        out.status.totalSectors = u.totalSectors;
-        out.status.metadataSectors = u.metadataSectors;
-        out.status.chunkSectors = h.chunkSectors;
-        out.status.exceptions = out.exceptions.size();
-        return out;
+        return inspectStoreOn(cow, sc.type, sc.merging);
     }
     Result<std::shared_ptr<Origin>> openOrigin(const std::string& originPath, const SnapshotOpenOptions& options) override {
         LS_ASSIGN(auto dev, device(originPath));

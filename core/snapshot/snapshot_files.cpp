@@ -237,11 +237,15 @@ Result<OpenedSnapshots> openSnapshotFiles(const std::string& originPath, const s
 Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath) {
     LS_ASSIGN(auto cowDev, FileDevice::open(cowPath, FileOpenOptions{.writable = false}));
     LS_ASSIGN(Sidecar sc, readSidecar(cowPath));
-    StoreInspection out;
-    out.type = sc.type;
     if (sc.type == StoreType::Transient)
         return makeError(ErrorCode::Unsupported, cowPath + " is a transient (N) store: nothing of it survives a restart", cowPath, "transient");
-    PersistentStore store(cowDev, kDefaultChunkBytes / 512);
+    return inspectStoreOn(cowDev, sc.type, sc.merging);
+}
+
+Result<StoreInspection> inspectStoreOn(const std::shared_ptr<BlockDevice>& cow, StoreType type, bool merging) {
+    StoreInspection out;
+    out.type = type;
+    PersistentStore store(cow, kDefaultChunkBytes / 512);
     store.setInspectOnly(true);
     LS_ASSIGN(StoreLoad load, store.load([&](uint64_t o, uint64_t n) { out.exceptions.emplace_back(o, n); }));
     auto h = store.header();
@@ -250,8 +254,8 @@ Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath) {
     out.version = h.version;
     out.chunkSectors = h.chunkSectors;
     StoreUsage u = store.usage();
-    out.status.state = !load.valid ? SnapshotState::Invalid : sc.merging ? SnapshotState::Merging : SnapshotState::Valid;
-    out.merging = sc.merging;
+    out.status.state = !load.valid ? SnapshotState::Invalid : merging ? SnapshotState::Merging : SnapshotState::Valid;
+    out.merging = merging;
     out.status.allocatedSectors = u.allocatedSectors;
     out.status.totalSectors = u.totalSectors;
     out.status.metadataSectors = u.metadataSectors;

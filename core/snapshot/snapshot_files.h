@@ -79,6 +79,9 @@ struct StoreInspection {
     bool merging = false;  // a merge has started and not finished
 };
 Result<StoreInspection> inspectSnapshotStore(const std::string& cowPath);
+// The same on a device already open (memory devices, the facade): `type` and `merging` are the
+// settings the caller keeps beside the store. Reads only.
+Result<StoreInspection> inspectStoreOn(const std::shared_ptr<BlockDevice>& cow, StoreType type, bool merging);
 
 // Opens the origin with the snapshot to merge and every other snapshot of it (the listed
 // otherCows and the recorded ones, which all stay correct), begins the merge and marks it,
