@@ -258,8 +258,8 @@ constexpr uint64_t kDiskSize = 4 << 20;
 // answer a gated read before the request behind it.
 class GateDevice final : public BlockDevice {
 public:
-    GateDevice(uint64_t size, uint64_t gateOffset, bool openOnWrite)
-        : inner_(std::make_shared<MemoryDevice>(size)), gate_(gateOffset), openOnWrite_(openOnWrite) {}
+    GateDevice(uint64_t size, uint64_t gateOffset)
+        : inner_(std::make_shared<MemoryDevice>(size)), gate_(gateOffset) {}
     uint64_t size() const override { return inner_->size(); }
     Status read(uint64_t o, std::span<std::byte> out) override {
         if (o >= gate_) {
@@ -270,9 +270,7 @@ public:
         return inner_->read(o, out);
     }
     Status write(uint64_t o, std::span<const std::byte> d, WriteFlags f) override {
-        auto st = inner_->write(o, d, f);
-        if (openOnWrite_) open();
-        return st;
+        return inner_->write(o, d, f);
     }
     Status flush() override { return inner_->flush(); }
     std::string describe() const override { return "gate"; }
@@ -285,7 +283,6 @@ public:
 private:
     std::shared_ptr<MemoryDevice> inner_;
     const uint64_t gate_;
-    const bool openOnWrite_;
     std::mutex m_;
     std::condition_variable cv_;
     bool open_ = false;
@@ -894,7 +891,10 @@ void TestNbdServer::transmissionLimitRefusesGoWithPolicy() {
 // Issue #17: a connection keeps several requests in flight and replies as each finishes. A read
 // that waits for a later write is answered after that write: impossible one request at a time.
 void TestNbdServer::repliesComeInAnyOrder() {
-    auto gate = std::make_shared<GateDevice>(1 << 20, 512 << 10, true);
+    // The read waits at the gate until the test has seen the write's reply: the server must
+    // answer the later request first. (Opening the gate from the device's write raced with
+    // the write's own reply being sent.)
+    auto gate = std::make_shared<GateDevice>(1 << 20, 512 << 10);
     NbdServer server;
     LS_QVERIFY_OK(server.addExport({"gate", gate, false, ""}));
     const std::string path = dir_->file("gate.sock");
@@ -908,6 +908,7 @@ void TestNbdServer::repliesComeInAnyOrder() {
     QVERIFY(c.readReply(first));
     QCOMPARE(first.cookie, uint64_t(2));
     QCOMPARE(first.error, 0u);
+    gate->open();
     QVERIFY(c.readReply(second, 4096));
     QCOMPARE(second.cookie, uint64_t(1));
     QCOMPARE(second.error, 0u);
@@ -915,7 +916,7 @@ void TestNbdServer::repliesComeInAnyOrder() {
 }
 
 void TestNbdServer::requestsInFlightAreBounded() {
-    auto gate = std::make_shared<GateDevice>(1 << 20, 0, false);
+    auto gate = std::make_shared<GateDevice>(1 << 20, 0);
     NbdServerOptions o;
     o.maxRequestsInFlight = 3;
     o.requestThreads = 3;
