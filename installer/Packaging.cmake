@@ -117,6 +117,9 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "fuse3, nbdkit, libnbd-bin")
 if(TARGET loopsnap)
   # Qt's own German strings (qtbase_de.qm), loaded beside the app's translation.
   set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-translations-l10n")
+  # The app's icons are SVG (resources/loopsnap.svg, the state icons): Qt loads them through its
+  # svg image plugin, a plugin dpkg-shlibdeps cannot see. Appended to by shlibdeps.
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6")
 endif()
 set(CPACK_STRIP_FILES ON)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS ${CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS})
