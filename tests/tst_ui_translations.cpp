@@ -100,6 +100,7 @@ struct CheckConfig {
     QString sourcesList;
     QStringList options;
     QStringList tsFiles;
+    QString pluralsTs;   // loopsnap_en.ts: lupdate -pluralonly
 };
 
 CheckConfig readCheckConfig() {
@@ -118,6 +119,8 @@ CheckConfig readCheckConfig() {
             config.options.append(value);
         else if (key == u"ts")
             config.tsFiles.append(value);
+        else if (key == u"plurals_ts")
+            config.pluralsTs = value;
     }
     return config;
 }
@@ -158,18 +161,23 @@ private slots:
 
     void tsMatchesSources_data() {
         QTest::addColumn<QString>("tsPath");
+        QTest::addColumn<bool>("pluralOnly");
         for (const QString& ts : config_.tsFiles)
-            QTest::newRow(qPrintable(QFileInfo(ts).fileName())) << ts;
+            QTest::newRow(qPrintable(QFileInfo(ts).fileName())) << ts << false;
+        QTest::newRow("loopsnap_en.ts (plural forms)") << config_.pluralsTs << true;
     }
 
     void tsMatchesSources() {
         QFETCH(QString, tsPath);
+        QFETCH(bool, pluralOnly);
+        QVERIFY2(QFileInfo::exists(tsPath), qPrintable(tsPath));
         QTemporaryDir scratch;
         QVERIFY(scratch.isValid());
         const QString fresh = scratch.filePath(QFileInfo(tsPath).fileName());
         QProcess lupdate;
         lupdate.setProcessChannelMode(QProcess::MergedChannels);
-        lupdate.start(config_.lupdate, config_.options + QStringList{
+        lupdate.start(config_.lupdate, config_.options +
+            (pluralOnly ? QStringList{QStringLiteral("-pluralonly")} : QStringList{}) + QStringList{
             QStringLiteral("@") + config_.sourcesList, QStringLiteral("-ts"), fresh});
         QVERIFY2(lupdate.waitForFinished(120000), "lupdate did not finish");
         const QByteArray log = lupdate.readAll();
@@ -206,6 +214,7 @@ private slots:
 
     void tsComplete() {
         QFETCH(QString, tsPath);
+        QFETCH(bool, pluralOnly);
         const TsFile ts = readTs(tsPath);
         QVERIFY2(ts.error.isEmpty(), qPrintable(ts.error));
         QVERIFY2(!ts.language.isEmpty(), "the TS element has no language");
@@ -217,6 +226,10 @@ private slots:
             }
             if (m.translations.isEmpty())
                 problems << QStringLiteral("no translation: ") + describe(m);
+            if (pluralOnly && !m.numerus)
+                problems << QStringLiteral("not a plural string: ") + describe(m);
+            if (pluralOnly && m.translations.size() != 2)
+                problems << QStringLiteral("English has two plural forms: ") + describe(m);
             for (const QString& t : m.translations) {
                 if (t.trimmed().isEmpty())
                     problems << QStringLiteral("empty translation: ") + describe(m);
@@ -277,11 +290,36 @@ private slots:
         removeInstalledTranslators();
     }
 
-    void englishLoadsNothing() {
+    // English needs no translation but its plural forms: "1 snapshot", never "1 snapshot(s)".
+    void englishGetsPluralFormsOnly_data() {
+        QTest::addColumn<QLocale>("locale");
+        QTest::newRow("en_US") << QLocale(QLocale::English, QLocale::UnitedStates);
+        QTest::newRow("en_GB") << QLocale(QLocale::English, QLocale::UnitedKingdom);
+        QTest::newRow("C") << QLocale::c();
+        QTest::newRow("fr_FR (no translation)") << QLocale(QLocale::French, QLocale::France);
+    }
+
+    void englishGetsPluralFormsOnly() {
+        QFETCH(QLocale, locale);
         removeInstalledTranslators();
-        const auto installed = loopsnap::ui::installTranslations(*qApp, QLocale(QLocale::English, QLocale::UnitedStates));
+        const auto installed = loopsnap::ui::installTranslations(*qApp, locale);
         QVERIFY2(installed.app.isEmpty(), qPrintable(installed.app));
-        QCOMPARE(QCoreApplication::translate("QPlatformTheme", "Cancel"), QStringLiteral("Cancel"));
+        QCOMPARE(installed.plurals, QStringLiteral(":/i18n/loopsnap_en.qm"));
+        if (locale.language() == QLocale::English)
+            QCOMPARE(QCoreApplication::translate("QPlatformTheme", "Cancel"), QStringLiteral("Cancel"));
+        QCOMPARE(loopsnap::ui::MainWindow::tr(" · %n snapshot(s)", nullptr, 1), QStringLiteral(" · 1 snapshot"));
+        QCOMPARE(loopsnap::ui::MainWindow::tr(" · %n snapshot(s)", nullptr, 3), QStringLiteral(" · 3 snapshots"));
+        QCOMPARE(loopsnap::ui::MainWindow::tr(" · %n clone(s)", nullptr, 0), QStringLiteral(" · 0 clones"));
+        removeInstalledTranslators();
+    }
+
+    // German plural forms win over the English ones installed beneath them.
+    void germanPluralsOverEnglish() {
+        removeInstalledTranslators();
+        const auto installed = loopsnap::ui::installTranslations(*qApp, QLocale(QLocale::German, QLocale::Germany));
+        QCOMPARE(installed.plurals, QStringLiteral(":/i18n/loopsnap_en.qm"));
+        const QString one = loopsnap::ui::MainWindow::tr(" · %n snapshot(s)", nullptr, 1);
+        QVERIFY2(!one.contains(QStringLiteral("(s)")) && one != QStringLiteral(" · 1 snapshot"), qPrintable(one));
         removeInstalledTranslators();
     }
 

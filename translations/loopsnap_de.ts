@@ -692,12 +692,15 @@
         <translation>Ein Klon von &lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;auf &lt;b&gt;%3&lt;/b&gt;, Metadaten in &lt;b&gt;%4&lt;/b&gt;, %5 Regionen.&lt;br&gt;%6</translation>
     </message>
     <message>
-        <source>Hydration starts at once: %1 region(s) in flight, batches of %2.</source>
-        <translation>Die Hydrierung beginnt sofort: %1 Region(en) gleichzeitig, Stapel zu je %2.</translation>
-    </message>
-    <message>
         <source>No background hydration: regions are copied when they are written.</source>
         <translation>Keine Hydrierung im Hintergrund: Regionen werden kopiert, wenn sie beschrieben werden.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Hydration starts at once: %n region(s) in flight, batches of %1.</source>
+        <translation>
+            <numerusform>Die Hydrierung beginnt sofort: %n Region gleichzeitig, Stapel zu je %1.</numerusform>
+            <numerusform>Die Hydrierung beginnt sofort: %n Regionen gleichzeitig, Stapel zu je %1.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1275,10 +1278,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>&amp;Demo ausprobieren</translation>
     </message>
     <message>
-        <source>A demo session in a temporary folder</source>
-        <translation>Eine Demo-Sitzung in einem temporären Ordner</translation>
-    </message>
-    <message>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
@@ -1437,6 +1436,14 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>&amp;Crash lab</source>
         <translation>&amp;Crash-Labor</translation>
+    </message>
+    <message>
+        <source>A demo session in a new window, with its own temporary folder and workspace</source>
+        <translation>Eine Demo-Sitzung in einem neuen Fenster, mit eigenem temporärem Ordner und Arbeitsbereich</translation>
+    </message>
+    <message>
+        <source>Loopsnap demo — %1</source>
+        <translation>Loopsnap-Demo — %1</translation>
     </message>
 </context>
 <context>

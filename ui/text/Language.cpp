@@ -24,9 +24,19 @@ QString loadAndInstall(QCoreApplication& app, const QLocale& locale, const QStri
 
 InstalledTranslations installTranslations(QCoreApplication& app, const QLocale& locale) {
     InstalledTranslations installed;
+    // Translators installed later are searched first: the plural forms go in first, so a
+    // language's own plural forms win over the English ones.
+    auto* plurals = new QTranslator(&app);
+    if (plurals->load(QStringLiteral(":/i18n/loopsnap_en.qm"))) {
+        app.installTranslator(plurals);
+        installed.plurals = plurals->filePath();
+    } else {
+        delete plurals;
+    }
     installed.qt = loadAndInstall(app, locale, QStringLiteral("qtbase"),
                                   QLibraryInfo::path(QLibraryInfo::TranslationsPath));
-    installed.app = loadAndInstall(app, locale, QStringLiteral("loopsnap"), QStringLiteral(":/i18n"));
+    if (locale.language() != QLocale::English && locale.language() != QLocale::C)
+        installed.app = loadAndInstall(app, locale, QStringLiteral("loopsnap"), QStringLiteral(":/i18n"));
     return installed;
 }
 

@@ -1,7 +1,9 @@
 // The user's language for the desktop app: the app's own translation (translations/, compiled
 // into loopsnap_ui's resources at :/i18n/loopsnap_<lang>.qm) and Qt's own strings
 // (qtbase_<lang>.qm from Qt's translations folder, /usr/share/qt6/translations on Debian, package
-// qt6-translations-l10n). English needs neither. The CLI (loopsnapctl) is not translated.
+// qt6-translations-l10n). Under both lies :/i18n/loopsnap_en.qm, the English plural forms of the
+// %n strings ("1 snapshot", "2 snapshots"), installed for every locale since the sources are
+// English. The CLI (loopsnapctl) is not translated.
 //
 // Threads: GUI thread, once in main() after the QApplication exists and before any widget is
 // built (widgets read their texts when they are created).
@@ -15,7 +17,8 @@ class QCoreApplication;
 namespace loopsnap::ui {
 
 struct InstalledTranslations {
-    QString app;   // the .qm file loaded for Loopsnap's strings, "" if none matched the locale
+    QString plurals; // the English plural forms, installed first (searched last)
+    QString app;   // the .qm file loaded for Loopsnap's strings, "" for English or no match
     QString qt;    // the .qm file loaded for Qt's strings, "" if none matched the locale
 };
 

@@ -1,6 +1,7 @@
 #include "ui/widgets/UsageBarDelegate.h"
 
 #include <QApplication>
+#include <QLocale>
 #include <QPainter>
 
 #include "ui/models/DeviceTreeModel.h"
@@ -43,7 +44,8 @@ void UsageBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
         painter->drawRoundedRect(filled, 2, 2);
     }
     painter->setPen(opt.palette.color(QPalette::Text));
-    const QString label = QStringLiteral("%1 %  ·  %2").arg(qRound(f * 1000) / 10.0, 0, 'f', 1).arg(text);
+    // The user's decimal separator (12,5 % in German), as the dashboard's percentages.
+    const QString label = QStringLiteral("%1 %  ·  %2").arg(QLocale().toString(qRound(f * 1000) / 10.0, 'f', 1), text);
     painter->drawText(bar.adjusted(6, 0, -6, 0), Qt::AlignVCenter | Qt::AlignLeft,
                       opt.fontMetrics.elidedText(label, Qt::ElideRight, bar.width() - 12));
     painter->restore();

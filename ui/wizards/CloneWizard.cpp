@@ -382,8 +382,8 @@ void CloneSummaryPage::initializePage() {
     summary_->setText(tr("A clone of <b>%1</b> (%2)<br>onto <b>%3</b>, metadata in <b>%4</b>, %5 regions.<br>%6")
                           .arg(w->source().toHtmlEscaped(), humanSize(w->sourceSize()), w->dest().toHtmlEscaped(),
                                w->meta().toHtmlEscaped(), humanSize(w->regionBytes()),
-                               w->hydrate() ? tr("Hydration starts at once: %1 region(s) in flight, batches of %2.")
-                                                  .arg(w->threshold()).arg(w->batchSize())
+                               w->hydrate() ? tr("Hydration starts at once: %n region(s) in flight, batches of %1.", nullptr,
+                                                 int(w->threshold())).arg(w->batchSize())
                                             : tr("No background hydration: regions are copied when they are written.")));
     command_->setText(w->equivalentCommands().join(QStringLiteral(" && ")));
     command_->setCursorPosition(0);
