@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -96,7 +97,7 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent) : QMainWindow(pare
     });
     connect(devices_, &DevicesPage::currentDeviceChanged, this, [this] { updateActions(); });
     connect(devices_, &DevicesPage::contextMenuRequested, this, &MainWindow::showContextMenu);
-    connect(devices_, &DevicesPage::demoRequested, this, [this] { startDemo(); });
+    connect(devices_, &DevicesPage::demoRequested, this, [this] { openDemoWindow(); });
     connect(devices_, &DevicesPage::newSnapshotRequested, this, &MainWindow::newSnapshot);
     connect(devices_, &DevicesPage::newCloneRequested, this, &MainWindow::newClone);
 
@@ -111,6 +112,10 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent) : QMainWindow(pare
 MainWindow::~MainWindow() = default;
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (demoWindow_) {   // the user's window settings stay the main window's
+        QMainWindow::closeEvent(event);
+        return;
+    }
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());
@@ -141,7 +146,7 @@ void MainWindow::createActions() {
     actions_["addStore"]->setIcon(st->standardIcon(QStyle::SP_DialogOpenButton));
     connect(makeAction("addClone", tr("Add existing c&lone…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), tr("Add a clone by its metadata file")),
             &QAction::triggered, this, &MainWindow::addExistingClone);
-    connect(makeAction("demo", tr("Try a &demo"), {}, tr("A demo session in a temporary folder")), &QAction::triggered, this, [this] { startDemo(); });
+    connect(makeAction("demo", tr("Try a &demo"), {}, tr("A demo session in a new window, with its own temporary folder and workspace")), &QAction::triggered, this, [this] { openDemoWindow(); });
     connect(makeAction("quit", tr("&Quit"), QKeySequence::Quit, tr("Quit Loopsnap")), &QAction::triggered, this, &QWidget::close);
 
     connect(makeAction("attach", tr("&Attach as loop device"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Make the device a /dev/loopN (root)")),
@@ -399,6 +404,26 @@ void MainWindow::startDemo(const QString& folder) {
                                    .arg(demo_->folder()));
     });
     demo_->start();
+}
+
+MainWindow* MainWindow::openDemoWindow() {
+    const QString folder = DemoSession::newDemoFolder();
+    auto* bridge = new EngineBridge;
+    auto* window = new MainWindow(bridge, this);   // a QMainWindow is always a window of its own
+    bridge->setParent(window);                     // ~MainWindow's children: the engine closes with it
+    window->demoWindow_ = true;
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setWindowTitle(tr("Loopsnap demo — %1").arg(folder));
+    window->action(QStringLiteral("demo"))->setEnabled(false);   // one demo per demo window
+    if (auto* button = window->devicesPage()->findChild<QPushButton*>(QStringLiteral("tryDemo")))
+        button->setEnabled(false);
+    window->resize(size());
+    connect(bridge, &EngineBridge::opened, window, [window, folder] { window->startDemo(folder); });
+    EngineOptions options;
+    options.workspaceDir = QDir(folder).filePath(QStringLiteral("workspace")).toStdString();
+    bridge->open(options);
+    window->show();
+    return window;
 }
 
 void MainWindow::about() {

@@ -39,9 +39,15 @@ public:
 
     // Opens (or brings to front) the registered page `id` for `device`; nullptr if not registered.
     QWidget* openPage(const QString& id, const DeviceRef& device);
-    // Starts the demo session (temporary folder) in this window's workspace.
+    // Starts the demo session (temporary folder) in this window's workspace (loopsnap --demo,
+    // whose workspace is inside that folder).
     void startDemo(const QString& folder = QString());
     DemoSession* demo() const { return demo_; }
+    // "Try a demo": a new window with an engine and a workspace of its own inside a new demo
+    // folder, so the demo never adds entries to this window's workspace. The window is a child
+    // of this one (deleted with it, or when it is closed); its engine closes with it.
+    MainWindow* openDemoWindow();
+    bool isDemoWindow() const { return demoWindow_; }
 
 public slots:
     void newSnapshot();
@@ -76,6 +82,7 @@ private:
     QHash<QString, QAction*> actions_;
     QList<QAction*> pageActions_;
     QPointer<DemoSession> demo_;
+    bool demoWindow_ = false;   // opened by openDemoWindow(): keeps no window settings
 };
 
 }  // namespace loopsnap::ui
