@@ -98,6 +98,7 @@ std::string hintFor(const Error& error) {
         return hint;
     }
     if (error.detail == "cow-size-needed") return "give --cow-size to create it";
+    if (error.detail == "kernel-clone-inactive") return "bring it up first: loopsnapctl --backend kernel activate ID (the id `list` prints)";
     if (error.detail == "origin-has-snapshots")
         return "serve it as origin:" + error.subject + " (writes copy into its snapshots), or with --read-only";
     return {};

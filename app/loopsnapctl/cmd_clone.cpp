@@ -80,6 +80,7 @@ int cloneStatus(Context& ctx, const QStringList& args) {
     if (!engine.ok()) return fail(ctx, engine.error());
     auto st = (*engine)->inspectClone(meta.toStdString());
     if (!st.ok()) return fail(ctx, st.error());
+    if (st->problem) return fail(ctx, *st->problem);  // e.g. an inactive kernel clone has no status to show
     if (ctx.json) printJson(statusJson(*st));
     else printText(q(st->status));
     return kOk;

@@ -195,6 +195,9 @@ Status AttachRegistry::detach(const std::string& loopDevice, std::chrono::millis
         LS_TRY(refuseMounted(loopDevice));
         return detachLoopDevice(loopDevice);
     }
+    if (rec->pid == ::getpid())
+        return makeError(ErrorCode::Busy, loopDevice + " is attached by another engine of this process: detach it there", loopDevice,
+                         "owner-busy");
     // Another process's attachment: refuse before disturbing it when the device is mounted.
     LS_TRY(refuseMounted(loopDevice));
     ::kill(pid_t(rec->pid), SIGTERM);
@@ -226,6 +229,9 @@ std::vector<AttachInfo> AttachRegistry::list() {
         std::lock_guard lock(mutex_);
         for (auto& e : entries_) out.push_back(e->info);
     }
+    auto listed = [&](const std::string& device) {
+        return std::any_of(out.begin(), out.end(), [&](const AttachInfo& a) { return a.loopDevice == device; });
+    };
     std::error_code ec;
     for (auto& f : std::filesystem::directory_iterator(runtimeDir(), ec)) {
         std::string name = f.path().filename().string();
@@ -233,7 +239,7 @@ std::vector<AttachInfo> AttachRegistry::list() {
         auto text = readWholeFile(f.path().string());
         if (!text.ok()) continue;
         auto rec = parseRecord(*text);
-        if (!rec || rec->pid == ::getpid() || !processAlive(rec->pid)) continue;  // ours are listed above; dead ones are stale
+        if (!rec || listed(rec->loopDevice) || !processAlive(rec->pid)) continue;  // ours are listed above; dead ones are stale
         out.push_back(*rec);
     }
     std::sort(out.begin(), out.end(), [](const AttachInfo& a, const AttachInfo& b) { return a.loopDevice < b.loopDevice; });

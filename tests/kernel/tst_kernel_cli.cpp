@@ -125,10 +125,26 @@ private slots:
         test::CommandResult r;
         ok("--json clone hydrate --meta " + meta, &r);
         QCOMPARE(json(r.out)["result"].toString(), QString("hydrated"));
+        QVERIFY(ktest::ourDevices().empty());
+        QVERIFY(test::readFile(dest) == test::readFile(src));
+        // The kernel shows a clone's status only while it is up: refused (by detail) until activated.
+        r = ctl("--json clone status --meta " + meta);
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(json(r.out)["error"].toObject()["detail"].toString(), QString("kernel-clone-inactive"));
+        ok("--json list", &r);
+        QJsonObject clone = json(r.out)["clones"].toArray()[0].toObject();
+        QCOMPARE(clone["backend"].toString(), QString("kernel"));
+        QVERIFY(!clone.contains("device"));
+        std::string id = clone["id"].toString().toStdString();
+        ok("--json activate " + id, &r);
         ok("--json clone status --meta " + meta, &r);
         QCOMPARE(json(r.out)["hydrated_regions"].toInt(), 32);
         QCOMPARE(json(r.out)["total_regions"].toInt(), 32);
-        QVERIFY(test::readFile(dest) == test::readFile(src));
+        ok("--json list", &r);
+        std::string device = json(r.out)["clones"].toArray()[0].toObject()["device"].toString().toStdString();
+        QVERIFY2(blockDevice(device), device.c_str());
+        QVERIFY(ktest::readWholeDevice(device) == test::readFile(src));
+        ok("deactivate " + id);
         QVERIFY(ktest::ourDevices().empty());
     }
 
