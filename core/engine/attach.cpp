@@ -96,8 +96,10 @@ AttachRegistry::~AttachRegistry() { detachAll(); }
 std::string AttachRegistry::runtimeDir() {
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("LOOPSNAP_RUNTIME_DIR"); env && *env) candidates.push_back(env);
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) candidates.push_back(std::string(xdg) + "/loopsnap");
+    // /run/loopsnap first: every root process (sudo or not, any session) finds the same records;
+    // other users cannot write it and use their session's runtime folder.
     candidates.push_back("/run/loopsnap");
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) candidates.push_back(std::string(xdg) + "/loopsnap");
     candidates.push_back("/tmp/loopsnap-" + std::to_string(::getuid()));
     for (const std::string& c : candidates) {
         ::mkdir(c.c_str(), 0700);

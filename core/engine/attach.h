@@ -3,8 +3,8 @@
 //
 // The FUSE file is served by threads of the process whose Engine attached it, so an attachment
 // lives as long as that Engine (or until detach). Each one is recorded in the runtime folder
-// ($LOOPSNAP_RUNTIME_DIR, else $XDG_RUNTIME_DIR/loopsnap, else /run/loopsnap, else
-// /tmp/loopsnap-<uid>) as "loopN.attach" (key=value lines, written atomically), so that
+// ($LOOPSNAP_RUNTIME_DIR, else /run/loopsnap where writable (root), else
+// $XDG_RUNTIME_DIR/loopsnap, else /tmp/loopsnap-<uid>) as "loopN.attach" (key=value lines, written atomically), so that
 // Engine::attachments() and Engine::detach() work from any process: detach of another process's
 // device refuses a mounted device, asks the owner (SIGTERM) and waits until its record is gone.
 //
