@@ -160,12 +160,14 @@ make_payload() {  # TESTS... -> $RUN/payload.img
     local p="$RUN/payload"; mkdir -p "$p"/{bin,tests,dev,proc,sys,tmp,scratch}
     cp /bin/busybox "$p/bin/"; ln -s busybox "$p/bin/sh"
     local t; for t in "$@"; do copy_with_libraries "$BUILD/tests/kernel/$t" "$p/tests" "$p"; done
+    # The CLI, for tst_kernel_cli (loopsnapctl --backend kernel).
+    copy_with_libraries "$BUILD/app/loopsnapctl/loopsnapctl" "$p/bin" "$p"
     printf '%s\n' "$@" >"$p/tests/list"
     local libdirs; libdirs=$(cd "$p" && find . -name '*.so*' -printf '/%h\n' | sed 's#^/\./#/#' | sort -u | paste -sd:)
     cat >"$p/run-tests.sh" <<EOF
 #!/bin/sh
 export PATH=/bin LD_LIBRARY_PATH=$libdirs HOME=/tmp DM_DISABLE_UDEV=1
-export LOOPSNAP_KERNEL_VM=1 TMPDIR=/scratch QT_QPA_PLATFORM=offscreen
+export LOOPSNAP_KERNEL_VM=1 TMPDIR=/scratch QT_QPA_PLATFORM=offscreen LOOPSNAPCTL=/bin/loopsnapctl
 for t in \$(cat /tests/list); do
     echo "@@TEST_BEGIN \$t@@"
     /tests/\$t -maxwarnings 0; echo "@@TEST_END \$t rc=\$?@@"

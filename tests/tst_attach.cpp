@@ -6,12 +6,15 @@
 
 #include <QProcess>
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/engine/engine.h"
 #include "core/io/memory_device.h"
 #include "core/posix/file_device.h"
 #include "core/linux/fuse_export.h"
@@ -98,6 +101,9 @@ private slots:
     void mountedLoopDeviceIsNotDetached();
     void cliRefusesWithoutLoopOrFuse();
     void snapshotMountedReadOnlyShowsOldFiles();
+    void engineAttachRefusesCloseAndMountedDetach();
+    void attachmentsAndDetachAcrossProcesses();
+    void engineRefusesBadLoopDevice();
 
 private:
     std::unique_ptr<TempDir> runtime_;
@@ -263,6 +269,104 @@ void TestAttach::snapshotMountedReadOnlyShowsOldFiles() {
     QVERIFY(noNew);
     QCOMPARE(s.detach(), 0);
     QCOMPARE(s.proc.exitCode(), 0);
+}
+
+// The facade: an origin attached by id keeps its devices (closeDevice refuses, detail "attached"),
+// a mounted loop device is not detached (detail "mounted"), attachments() lists it; after the
+// unmount detach undoes everything and the origin closes.
+void TestAttach::engineAttachRefusesCloseAndMountedDetach() {
+    REQUIRE_ATTACH();
+    TempDir dir;
+    std::string origin = dir.file("o.img"), cow = dir.file("s.cow"), mnt = dir.file("mnt");
+    QCOMPARE(::mkdir(mnt.c_str(), 0700), 0);
+    QVERIFY(sh("truncate -s 16M " + origin + " && mkfs.ext4 -qF " + origin));
+    EngineOptions eo;
+    eo.persistWorkspace = false;
+    auto engine = Engine::open(eo);
+    LS_QVERIFY_OK(engine);
+    Engine& e = **engine;
+    CreateSnapshotRequest rq;
+    rq.originPath = origin;
+    rq.cowPath = cow;
+    rq.cowSize = 8 << 20;
+    auto snap = e.createSnapshot(rq);
+    LS_QVERIFY_OK(snap);
+    auto a = e.attach(snap->originId, false);
+    LS_QVERIFY_OK(a);
+    QVERIFY(a->loopDevice.rfind("/dev/loop", 0) == 0);
+    QCOMPARE(a->deviceId, snap->originId);
+    QVERIFY(a->ownedHere);
+    QCOMPARE(quint64(a->sizeBytes), quint64(16 << 20));
+    auto listed = e.attachments();
+    QCOMPARE(int(listed.size()), 1);
+    QCOMPARE(listed[0].loopDevice, a->loopDevice);
+    QVERIFY(fileExists(runtime_->path() + "/" + a->loopDevice.substr(5) + ".attach"));
+
+    for (const std::string& id : {snap->originId, snap->id}) {
+        Status closed = e.closeDevice(id);
+        QVERIFY(!closed.ok());
+        QCOMPARE(closed.error().detail, std::string("attached"));
+    }
+    QVERIFY(sh("mount " + a->loopDevice + " " + mnt));
+    bool wrote = sh("echo changed > " + mnt + "/f.txt && sync");
+    Status refused = e.detach(a->loopDevice);
+    bool unmounted = sh("umount " + mnt);
+    QVERIFY(wrote);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::Busy);
+    QCOMPARE(refused.error().detail, std::string("mounted"));
+    QVERIFY(unmounted);
+    QCOMPARE(int(e.attachments().size()), 1);
+
+    LS_QVERIFY_OK(e.detach(a->loopDevice));
+    QVERIFY(!loopBackingFile(a->loopDevice).ok());
+    QVERIFY(e.attachments().empty());
+    QVERIFY(!fileExists(runtime_->path() + "/" + a->loopDevice.substr(5) + ".attach"));
+    LS_QVERIFY_OK(e.closeDevice(snap->originId));
+    // The origin's writes went through the engine: the snapshot still has the empty file system's blocks.
+    auto st = e.snapshot(snap->id);
+    LS_QVERIFY_OK(st);
+    QVERIFY2(st->exceptions > 0, st->status.c_str());
+}
+
+// `loopsnapctl attach` in another process: this process's Engine lists its attachment (with the
+// other pid) and detaches it, which ends that process cleanly.
+void TestAttach::attachmentsAndDetachAcrossProcesses() {
+    REQUIRE_ATTACH();
+    TempDir dir;
+    std::string img = dir.file("f.img");
+    writeFile(img, patternBytes(9, 0, 4 << 20));
+    Attached child;
+    QVERIFY(child.start({"--export-spec", QString::fromStdString("file:" + img)}));
+    EngineOptions eo;
+    eo.persistWorkspace = false;
+    auto engine = Engine::open(eo);
+    LS_QVERIFY_OK(engine);
+    auto listed = (*engine)->attachments();
+    auto it = std::find_if(listed.begin(), listed.end(), [&](const AttachInfo& a) { return a.loopDevice == child.device.toStdString(); });
+    QVERIFY(it != listed.end());
+    QCOMPARE(qint64(it->pid), qint64(child.proc.processId()));
+    QVERIFY(!it->ownedHere);
+    QCOMPARE(it->spec, "file:" + img);
+    QCOMPARE(quint64(it->sizeBytes), quint64(4 << 20));
+    LS_QVERIFY_OK((*engine)->detach(child.device.toStdString()));
+    QVERIFY(child.proc.waitForFinished(10000));
+    QCOMPARE(child.proc.exitCode(), 0);
+    QVERIFY(!loopBackingFile(child.device.toStdString()).ok());
+    listed = (*engine)->attachments();
+    QVERIFY(std::none_of(listed.begin(), listed.end(), [&](const AttachInfo& a) { return a.loopDevice == child.device.toStdString(); }));
+}
+
+void TestAttach::engineRefusesBadLoopDevice() {
+    EngineOptions eo;
+    eo.persistWorkspace = false;
+    auto engine = Engine::open(eo);
+    LS_QVERIFY_OK(engine);
+    Status st = (*engine)->detach("/tmp/x");
+    QVERIFY(!st.ok());
+    QCOMPARE(st.error().detail, std::string("not-a-loop-device"));
+    auto a = (*engine)->attach("no-such-id", false);
+    QVERIFY(!a.ok());
 }
 
 QTEST_GUILESS_MAIN(TestAttach)

@@ -240,6 +240,10 @@ void TestJobs::crashTestJobs() {
     QVERIFY(!outcome->violation);
     QVERIFY(outcome->statesChecked > 0);
     QCOMPARE(final.progress.done, outcome->statesChecked);
+    // The sweep's crash points reach the job's progress (the CLI's JSON progress lines read them).
+    QVERIFY(outcome->crashPoints > 0);
+    QCOMPARE(final.progress.crashPointsTotal, outcome->crashPoints);
+    QCOMPARE(final.progress.crashPointsDone, outcome->crashPoints);
     QVERIFY(!e->pauseJob(*id).ok());
     auto bad = e->startCrashTest({"nonsense", 1, 0, false});
     QVERIFY(bad.ok());

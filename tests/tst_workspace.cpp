@@ -299,6 +299,14 @@ void TestWorkspace::cliListAddForgetFields() {
     QCOMPARE(runCommand(env + " add --meta " + d.file("none.meta")).exitCode, 1);
     QCOMPARE(runCommand(env + " add").exitCode, 2);
     QCOMPARE(runCommand(env + " --backend bogus list").exitCode, 2);
+    // activate/deactivate are the kernel backend's: the userspace engine refuses them by detail.
+    for (const char* command : {" --json activate ", " --json deactivate "}) {
+        r = runCommand(env + command + list["clones"].toArray()[0].toObject()["id"].toString().toStdString());
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(json(r.out)["error"].toObject()["detail"].toString(), QString("needs-kernel-backend"));
+        QVERIFY2(!json(runCommand(env + " --json list").out)["clones"].toArray()[0].toObject().contains("device"), "userspace entries have no device");
+    }
+    QCOMPARE(runCommand(env + " activate").exitCode, 2);
     r = runCommand(env + " --json --backend kernel list");
     QCOMPARE(r.exitCode, 1);
     QCOMPARE(json(r.out)["error"].toObject()["code"].toString(), QString("Unsupported"));

@@ -84,7 +84,6 @@ namespace {
 // What the user can run next, from the error's stable detail: the CLI, not the engine, names commands.
 std::string hintFor(const Error& error) {
     if (error.detail == "merge-unfinished") {
-        if (error.message.find("loopsnapctl merge") != std::string::npos) return {};  // already named
         auto record = readOriginRecord(error.subject);
         std::string cow = record.ok() && !record->merging.empty() ? record->merging : "C";
         return "finish the merge with: loopsnapctl merge --origin " + error.subject + " --cow " + cow;
@@ -98,6 +97,8 @@ std::string hintFor(const Error& error) {
                         " is gone for good, forget it with: loopsnapctl snapshot forget --origin " + error.subject + " --cow " + cow;
         return hint;
     }
+    if (error.detail == "cow-size-needed") return "give --cow-size to create it";
+    if (error.detail == "kernel-clone-inactive") return "bring it up first: loopsnapctl --backend kernel activate ID (the id `list` prints)";
     if (error.detail == "origin-has-snapshots")
         return "serve it as origin:" + error.subject + " (writes copy into its snapshots), or with --read-only";
     return {};

@@ -75,5 +75,7 @@ int runDetach(Context&, const QStringList&);  // cmd_attach.cpp
 int runList(Context&, const QStringList&);    // cmd_workspace.cpp
 int runAdd(Context&, const QStringList&);     // cmd_workspace.cpp
 int runForget(Context&, const QStringList&);  // cmd_workspace.cpp
+int runActivate(Context&, const QStringList&);    // cmd_workspace.cpp
+int runDeactivate(Context&, const QStringList&);  // cmd_workspace.cpp
 
 }  // namespace loopsnap::cli

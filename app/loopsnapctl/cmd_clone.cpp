@@ -10,10 +10,6 @@
 
 #include "cli.h"
 #include "progress_output.h"
-#include "core/clone/clone_files.h"
-#include "core/export/status_json.h"
-#include "core/util/progress.h"
-#include "core/posix/file_device.h"
 
 namespace loopsnap::cli {
 
@@ -21,7 +17,25 @@ namespace {
 
 constexpr size_t kIoPiece = 1 << 20;
 
-QJsonObject statusJson(const CloneStatus& st) { return jsonObjectOf(cloneStatusJson(st)); }
+QJsonObject statusJson(const CloneInfo& st) {
+    return QJsonObject{{"status", q(st.status)},
+                       {"hydrated_regions", qint64(st.hydratedRegions)},
+                       {"total_regions", qint64(st.totalRegions)},
+                       {"hydrating_regions", qint64(st.hydratingRegions)},
+                       {"region_sectors", qint64(st.regionBytes / 512)}};
+}
+
+// The clone recorded in the workspace (cli-contract.md: a clone a command opens is recorded) and
+// its I/O handle, hydration off.
+struct OpenedClone {
+    std::string id;
+    std::shared_ptr<BlockDevice> device;
+};
+Result<OpenedClone> openClone(Engine& e, const QString& meta) {
+    LS_ASSIGN(auto info, e.addClone(meta.toStdString()));
+    LS_ASSIGN(auto dev, e.device(info.id));
+    return OpenedClone{info.id, dev};
+}
 
 int cloneCreate(Context& ctx, const QStringList& args) {
     QCommandLineParser p;
@@ -31,25 +45,20 @@ int cloneCreate(Context& ctx, const QStringList& args) {
                   {"meta", "Metadata file to create.", "M"},
                   {"region", "Region size, power of two from 4K to 1G (default 64K).", "SIZE"}});
     if (!parseOrUsage(p, args)) return kUsage;
-    CloneCreateRequest req;
+    CreateCloneRequest rq;
     QString source, dest, meta;
     if (!requireValue(p, "source", &source) || !requireValue(p, "dest", &dest) || !requireValue(p, "meta", &meta))
         return kUsage;
-    req.source = source.toStdString();
-    req.dest = dest.toStdString();
-    req.meta = meta.toStdString();
-    if (!sizeOption(p, "region", &req.regionSize, false)) return kUsage;
+    rq.source = source.toStdString();
+    rq.dest = dest.toStdString();
+    rq.meta = meta.toStdString();
+    if (!sizeOption(p, "region", &rq.regionBytes, false)) return kUsage;
     auto engine = openEngine(ctx);
     if (!engine.ok()) return fail(ctx, engine.error());
-    CreateCloneRequest rq{req.source, req.dest, req.meta, req.regionSize};
     auto st = (*engine)->createClone(rq);  // creates the files and records the clone in the workspace
     if (!st.ok()) return fail(ctx, st.error());
     if (ctx.json) {
-        QJsonObject o{{"status", q(st->status)},
-                      {"hydrated_regions", qint64(st->hydratedRegions)},
-                      {"total_regions", qint64(st->totalRegions)},
-                      {"hydrating_regions", qint64(st->hydratingRegions)},
-                      {"region_sectors", qint64(st->regionBytes / 512)}};
+        QJsonObject o = statusJson(*st);
         o["meta"] = meta;
         printJson(o);
     } else {
@@ -67,23 +76,13 @@ int cloneStatus(Context& ctx, const QStringList& args) {
     if (!requireValue(p, "meta", &meta)) return kUsage;
     // Read-only and without the source: works while another process hydrates the clone, and
     // with an unreachable NBD source. Shows the committed state, no hydration running here.
-    std::string path = meta.toStdString();
-    if (!fileExists(path)) return fail(ctx, makeError(ErrorCode::NotFound, "metadata file " + path + " does not exist"));
-    FileOpenOptions o;
-    o.writable = false;
-    auto dev = FileDevice::open(path, o);
-    if (!dev.ok()) return fail(ctx, dev.error());
-    auto md = CloneMetadata::load(dev.value());
-    if (!md.ok()) return fail(ctx, md.error());
-    CloneStatus st;
-    st.usedMetadataBlocks = md.value()->usedBlocks();
-    st.totalMetadataBlocks = md.value()->totalBlocks();
-    st.regionSectors = md.value()->header().geometry.regionSectors();
-    st.hydratedRegions = md.value()->committed().count();
-    st.totalRegions = md.value()->header().geometry.regionCount();
-    st.hydrationEnabled = false;
-    if (ctx.json) printJson(statusJson(st));
-    else printText(q(st.kernelLine()));
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto st = (*engine)->inspectClone(meta.toStdString());
+    if (!st.ok()) return fail(ctx, st.error());
+    if (st->problem) return fail(ctx, *st->problem);  // e.g. an inactive kernel clone has no status to show
+    if (ctx.json) printJson(statusJson(*st));
+    else printText(q(st->status));
     return kOk;
 }
 
@@ -133,11 +132,7 @@ int cloneHydrate(Context& ctx, const QStringList& args) {
                                                            std::to_string(st->totalRegions) + " regions; run it again to resume",
                                    meta.toStdString(), "hydration-interrupted"));
     if (ctx.json) {
-        QJsonObject o{{"status", q(st->status)},
-                      {"hydrated_regions", qint64(st->hydratedRegions)},
-                      {"total_regions", qint64(st->totalRegions)},
-                      {"hydrating_regions", qint64(st->hydratingRegions)},
-                      {"region_sectors", qint64(st->regionBytes / 512)}};
+        QJsonObject o = statusJson(*st);
         o["result"] = "hydrated";
         o["legacy_commit"] = legacyCommit;
         printJson(o);
@@ -154,11 +149,11 @@ int cloneRead(Context& ctx, const QStringList& args) {
     if (!parseOrUsage(p, args)) return kUsage;
     QString meta, out;
     if (!requireValue(p, "meta", &meta) || !requireValue(p, "out", &out)) return kUsage;
-    CloneOptions options;
-    options.commitInterval = std::chrono::milliseconds(0);
-    auto opened = openCloneFiles(meta.toStdString(), options);
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto opened = openClone(**engine, meta);
     if (!opened.ok()) return fail(ctx, opened.error());
-    auto clone = opened.value();
+    auto clone = opened->device;
     std::FILE* f = std::fopen(out.toLocal8Bit().constData(), "wb");
     if (!f) return fail(ctx, makeError(ErrorCode::IOError, "cannot create " + out.toStdString() + ": " + std::strerror(errno)));
     std::vector<std::byte> buf(kIoPiece);
@@ -175,10 +170,12 @@ int cloneRead(Context& ctx, const QStringList& args) {
         }
     }
     if (std::fclose(f) != 0) return fail(ctx, makeError(ErrorCode::IOError, "cannot write " + out.toStdString()));
-    auto closed = clone->close();
+    const uint64_t bytes = clone->size();
+    clone.reset();
+    auto closed = (*engine)->closeDevice(opened->id);
     if (!closed.ok()) return fail(ctx, closed.error());
-    if (ctx.json) printJson(QJsonObject{{"bytes", qint64(clone->size())}, {"out", out}});
-    else printText(QString("wrote %1 bytes to %2").arg(clone->size()).arg(out));
+    if (ctx.json) printJson(QJsonObject{{"bytes", qint64(bytes)}, {"out", out}});
+    else printText(QString("wrote %1 bytes to %2").arg(bytes).arg(out));
     return kOk;
 }
 
@@ -198,15 +195,15 @@ int cloneWrite(Context& ctx, const QStringList& args) {
     size_t n;
     while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) data.insert(data.end(), buf.begin(), buf.begin() + n);
     std::fclose(f);
-    CloneOptions options;
-    options.commitInterval = std::chrono::milliseconds(0);
-    auto opened = openCloneFiles(meta.toStdString(), options);
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto opened = openClone(**engine, meta);
     if (!opened.ok()) return fail(ctx, opened.error());
-    auto clone = opened.value();
-    auto st = clone->write(offset, data);
-    if (st.ok()) st = clone->flush();
+    auto st = opened->device->write(offset, data);
+    if (st.ok()) st = opened->device->flush();
     if (!st.ok()) return fail(ctx, st.error());
-    auto closed = clone->close();
+    opened->device.reset();
+    auto closed = (*engine)->closeDevice(opened->id);  // final commit
     if (!closed.ok()) return fail(ctx, closed.error());
     if (ctx.json) printJson(QJsonObject{{"bytes", qint64(data.size())}, {"offset", qint64(offset)}});
     else printText(QString("wrote %1 bytes at offset %2").arg(data.size()).arg(offset));

@@ -1,23 +1,21 @@
 // crashtest snapshot|clone|merge [--seed S] [--ops N] [--legacy] [--samples N] [--exhaustive N]
 // --json: {"event":"progress","states_checked","crash_points_done","crash_points_total"} lines
 // (every 250 ms and at the end), then the result. SIGINT/SIGTERM cancel between states.
+// The run is an Engine crash-test job (the in-process runner, core/engine/crashtest_runner.h).
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 
 #include "cli.h"
-#include "core/crashlab/crash_test.h"
 
 namespace loopsnap::cli {
 namespace {
 
-QJsonObject progressJson(const CrashSweepProgress& p) {
+QJsonObject progressJson(const JobProgress& p) {
     return QJsonObject{{"event", "progress"},
-                       {"states_checked", qint64(p.statesChecked.load())},
-                       {"crash_points_done", qint64(p.crashPointsDone.load())},
-                       {"crash_points_total", qint64(p.crashPointsTotal.load())}};
+                       {"states_checked", qint64(p.done)},
+                       {"crash_points_done", qint64(p.crashPointsDone)},
+                       {"crash_points_total", qint64(p.crashPointsTotal)}};
 }
 
 QJsonArray numbers(const std::vector<uint64_t>& v) {
@@ -39,7 +37,8 @@ int runCrashtest(Context& ctx, const QStringList& args) {
                   {"samples", "Random subsets per crash point when there are many unflushed writes (default 24).", "N"},
                   {"exhaustive", "Enumerate every subset up to this many unflushed writes (default 6).", "N"}});
     if (!parseOrUsage(p, rest)) return kUsage;
-    CrashTestOptions o;
+    CrashTestRequest o;
+    o.scenario = kind.toStdString();
     uint64_t samples = o.samples, exhaustive = o.exhaustiveUpTo;
     if (!uintOption(p, "seed", &o.seed, false) || !uintOption(p, "ops", &o.ops, false) || !uintOption(p, "samples", &samples, false) ||
         !uintOption(p, "exhaustive", &exhaustive, false))
@@ -48,37 +47,42 @@ int runCrashtest(Context& ctx, const QStringList& args) {
     o.samples = unsigned(samples);
     o.exhaustiveUpTo = unsigned(exhaustive);
     o.legacy = p.isSet("legacy");
-    CrashTestReport (*run)(const CrashTestOptions&) = nullptr;
-    if (kind == "snapshot") run = runSnapshotCrashTest;
-    else if (kind == "clone") run = runCloneCrashTest;
-    else if (kind == "merge") run = runMergeCrashTest;
-    else return usageError("unknown crashtest kind '" + kind + "' (snapshot, clone, merge)");
-    CrashSweepProgress progress;
-    o.progress = &progress;
-    o.cancel = &installStopSignals();  // SIGINT/SIGTERM stop between states with a report
-    CrashTestReport r;
-    {
-        // With --json, a progress line every 250 ms and one when the sweep ends.
-        std::mutex m;
-        std::condition_variable cv;
-        bool finished = false;
-        std::thread reporter;
-        if (ctx.json)
-            reporter = std::thread([&] {
-                std::unique_lock lock(m);
-                for (bool last = false; !last;) {
-                    last = cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return finished; });
-                    printJsonLine(progressJson(progress));
-                }
-            });
-        r = run(o);
-        {
-            std::lock_guard lock(m);
-            finished = true;
+    if (kind != "snapshot" && kind != "clone" && kind != "merge")
+        return usageError("unknown crashtest kind '" + kind + "' (snapshot, clone, merge)");
+    const auto& stop = installStopSignals();  // SIGINT/SIGTERM stop between states with a report
+    // The crash lab works on memory devices of its own: any backend's engine runs it; the
+    // memory backend needs no privileges and records nothing.
+    Context memory = ctx;
+    memory.backend = BackendKind::Memory;
+    EngineOptions eo;
+    eo.persistWorkspace = false;
+    auto engine = openEngine(memory, eo);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    Engine& e = **engine;
+    auto job = e.startCrashTest(o);
+    if (!job.ok()) return fail(ctx, job.error());
+    // With --json, a progress line every 250 ms and one when the sweep ends.
+    auto lastLine = std::chrono::steady_clock::now();
+    bool cancelSent = false;
+    Result<JobInfo> final = e.job(*job);
+    for (;;) {
+        final = e.waitJob(*job, std::chrono::milliseconds(50));
+        if (!final.ok()) return fail(ctx, final.error());
+        if (jobStateFinal(final->state)) break;
+        if (stop.load() && !cancelSent) {
+            (void)e.cancelJob(*job);
+            cancelSent = true;
         }
-        cv.notify_all();
-        if (reporter.joinable()) reporter.join();
+        if (ctx.json && std::chrono::steady_clock::now() - lastLine >= std::chrono::milliseconds(250)) {
+            printJsonLine(progressJson(final->progress));
+            lastLine = std::chrono::steady_clock::now();
+        }
     }
+    if (ctx.json) printJsonLine(progressJson(final->progress));
+    auto outcome = e.crashTestOutcome(*job);
+    if (!outcome.ok()) return fail(ctx, final->error ? *final->error : outcome.error());
+    const CrashTestOutcome& r = *outcome;
+    const uint64_t crashPointsDone = final->progress.crashPointsDone;
     if (o.legacy) printNote("NOTE: --legacy runs the pre-fix ordering on purpose; a violation is the expected outcome.");
     if (ctx.json) {
         QJsonObject j{{"kind", kind}, {"seed", qint64(o.seed)}, {"legacy", o.legacy}, {"states_checked", qint64(r.statesChecked)},
@@ -90,18 +94,17 @@ int runCrashtest(Context& ctx, const QStringList& args) {
             j["crash_point"] = qint64(r.crashPoint);
             j["trace"] = q(r.trace);
         }
-        if (r.snapshotLeak) {
-            const CrashStoreGeometry& g = r.snapshotLeak->store;
-            j["leaked_chunks"] = numbers(r.snapshotLeak->leakedChunks);
-            j["store"] = QJsonObject{{"chunk_bytes", qint64(g.chunkBytes)}, {"cow_chunks", qint64(g.cowChunks)},
-                                     {"metadata_chunks", numbers(g.metadataChunks)}, {"next_free", qint64(g.nextFree)}};
+        if (r.hasStoreGeometry) {
+            j["leaked_chunks"] = numbers(r.leakedChunks);
+            j["store"] = QJsonObject{{"chunk_bytes", qint64(r.storeChunkBytes)}, {"cow_chunks", qint64(r.storeCowChunks)},
+                                     {"metadata_chunks", numbers(r.storeMetadataChunks)}, {"next_free", qint64(r.storeNextFree)}};
         }
-        if (r.cloneGarbageRegion) j["garbage_region"] = qint64(*r.cloneGarbageRegion);
+        if (r.garbageRegion) j["garbage_region"] = qint64(*r.garbageRegion);
         printJson(j);
     } else if (r.cancelled) {
         printText(QString("crashtest %1: %2").arg(kind, q(r.workload)));
         printText(QString("cancelled after %1 crash states (%2 of %3 crash points), no violation up to then")
-                      .arg(r.statesChecked).arg(progress.crashPointsDone.load()).arg(r.crashPoints));
+                      .arg(r.statesChecked).arg(crashPointsDone).arg(r.crashPoints));
     } else {
         printText(QString("crashtest %1: %2").arg(kind, q(r.workload)));
         if (r.violation)

@@ -5,10 +5,7 @@
 #include <thread>
 
 #include "cli.h"
-#include "core/events/event_ring.h"
-#include "core/export/control_server.h"
 #include "core/export/device_spec.h"
-#include "core/export/nbd_server.h"
 #include "core/util/size.h"
 
 namespace loopsnap::cli {
@@ -56,84 +53,64 @@ int runServe(Context& ctx, const QStringList& args) {
     uint16_t tcpPort = 0;
     if (p.isSet("tcp") && !parseTcp(p.value("tcp"), &tcpHost, &tcpPort))
         return usageError("--tcp takes PORT, HOST:PORT or [IPV6]:PORT, not '" + p.value("tcp") + "'");
-    std::string controlPath = p.isSet("control") ? p.value("control").toStdString() : socket.toStdString() + ".ctl";
+    std::string controlPath = p.isSet("control") ? p.value("control").toStdString() : std::string();
 
-    std::vector<std::string> names, specs;
+    SpecServeRequest rq;
+    rq.socketPath = socket.toStdString();
+    rq.controlPath = controlPath;
+    rq.readOnly = p.isSet("read-only");
+    if (p.isSet("tcp")) {
+        rq.tcpHost = tcpHost;
+        rq.tcpPort = tcpPort;
+    }
     for (const QString& e : exportArgs) {
         auto parsed = parseExportArgument(e.toStdString());
         if (!parsed.ok()) return usageError(q(parsed.error().message));
         std::string name = parsed->first;
-        for (const auto& n : names)
-            if (n == name) return usageError("export name '" + q(name) + "' given twice");
-        names.push_back(name);
-        specs.push_back(e.toStdString().substr(name.size() + 1));
+        for (const auto& x : rq.exports)
+            if (x.name == name) return usageError("export name '" + q(name) + "' given twice");
+        rq.exports.push_back({name, e.toStdString().substr(name.size() + 1)});
     }
 
-    auto events = std::make_shared<EventSink>();
-    auto ring = std::make_shared<EventRing>(1 << 16);
-    events->addListener(ring);
-    DeviceSpecOptions options;
-    options.events = events;
-    options.readOnly = p.isSet("read-only");
-    auto devices = openDeviceSpecs(specs, options);
-    if (!devices.ok()) return fail(ctx, devices.error());
-
-    NbdServer server;
-    std::vector<ControlExport> controlExports;
-    for (size_t i = 0; i < names.size(); ++i) {
-        const ServedDevice& d = devices->at(i);
-        if (auto st = server.addExport({names[i], d.device, d.readOnly, d.spec}); !st.ok()) return fail(ctx, st.error());
-        controlExports.push_back({names[i], d});
-    }
-    if (auto st = server.listenUnix(socket.toStdString()); !st.ok()) return fail(ctx, st.error());
-    uint16_t boundPort = 0;
-    if (p.isSet("tcp")) {
-        auto port = server.listenTcp(tcpHost, tcpPort);
-        if (!port.ok()) return fail(ctx, port.error());
-        boundPort = port.value();
-    }
-    ControlServer control(server, controlExports, events, ring);
-    if (auto st = control.listen(controlPath); !st.ok()) return fail(ctx, st.error());
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    Engine& eng = **engine;
+    auto served = eng.serveSpecs(rq);
+    if (!served.ok()) return fail(ctx, served.error());
 
     const auto& stop = installStopSignals();
+    const uint16_t boundPort = served->tcpPort;
     QString tcpText = boundPort ? (tcpHost.find(':') != std::string::npos ? "[" + q(tcpHost) + "]" : q(tcpHost)) +
                                       ":" + QString::number(boundPort)
                                 : QString();
     if (ctx.json) {
         QJsonArray list;
-        for (size_t i = 0; i < names.size(); ++i) {
-            const ServedDevice& d = devices->at(i);
-            QJsonObject o{{"name", q(names[i])},
-                          {"spec", q(d.spec)},
-                          {"kind", deviceSpecKindName(d.kind)},
-                          {"size", qint64(d.device->size())},
-                          {"read_only", d.readOnly},
-                          {"uri", "nbd+unix:///" + q(names[i]) + "?socket=" + socket}};
-            if (boundPort) o["tcp_uri"] = "nbd://" + tcpText + "/" + q(names[i]);
+        for (const auto& x : served->exports) {
+            QJsonObject o{{"name", q(x.name)},
+                          {"spec", q(x.spec)},
+                          {"kind", q(x.kind)},
+                          {"size", qint64(x.sizeBytes)},
+                          {"read_only", x.readOnly},
+                          {"uri", q(x.uri)}};
+            if (boundPort) o["tcp_uri"] = q(x.tcpUri);
             list.append(o);
         }
-        QJsonObject out{{"serving", list}, {"socket", socket}, {"control", q(controlPath)}};
+        QJsonObject out{{"serving", list}, {"socket", socket}, {"control", q(served->controlPath)}};
         if (boundPort) out["tcp"] = tcpText;
         printJson(out);
     } else {
-        for (size_t i = 0; i < names.size(); ++i) {
-            const ServedDevice& d = devices->at(i);
-            printText(QString("serving %1 (%2%3, %4) at nbd+unix:///%1?socket=%5")
-                          .arg(q(names[i]), q(formatSize(d.device->size())), d.readOnly ? ", read-only" : "",
-                               q(d.spec), socket));
-            if (boundPort) printText(QString("  and at nbd://%1/%2").arg(tcpText, q(names[i])));
+        for (const auto& x : served->exports) {
+            printText(QString("serving %1 (%2%3, %4) at %5")
+                          .arg(q(x.name), q(formatSize(x.sizeBytes)), x.readOnly ? ", read-only" : "", q(x.spec), q(x.uri)));
+            if (boundPort) printText("  and at " + q(x.tcpUri));
         }
-        printText("control socket " + q(controlPath) + "; stop with SIGINT or SIGTERM");
+        printText("control socket " + q(served->controlPath) + "; stop with SIGINT or SIGTERM");
     }
 
     while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
-    control.stop();
-    server.stop();  // joins every connection and flushes every device
-    Status flushed;
-    for (const auto& d : *devices)
-        if (auto st = d.device->flush(); !st.ok() && flushed.ok()) flushed = st;
-    if (!flushed.ok()) return fail(ctx, flushed.error());
+    // Stops the control socket and the server (joins every connection), then flushes every device.
+    if (auto st = eng.stopServing(served->id); !st.ok()) return fail(ctx, st.error());
     if (ctx.json) printJson(QJsonObject{{"stopped", true}});
     else printNote("stopped");
     return kOk;

@@ -1,21 +1,16 @@
 // snapshot create|status|read|write, inspect, origin write, workload.
 #include <QFile>
 
-#include <atomic>
 #include <cstdio>
-#include <random>
-#include <thread>
+#include <cstring>
 
 #include "cli.h"
-#include "core/export/status_json.h"
-#include "core/posix/file_device.h"
-#include "core/snapshot/snapshot_files.h"
+#include "core/engine/device_resolver.h"
+#include "core/snapshot/snapshot.h"
 #include "core/util/size.h"
 
 namespace loopsnap::cli {
 namespace {
-
-QJsonObject statusJson(const SnapshotStatus& s) { return jsonObjectOf(snapshotStatusJson(s)); }
 
 QJsonObject statusJson(const SnapshotInfo& s) {
     return QJsonObject{{"status", q(s.status)},
@@ -98,10 +93,12 @@ int snapshotStatus(Context& ctx, const QStringList& args) {
     if (!parseOrUsage(p, args)) return kUsage;
     QString cow;
     if (!requireValue(p, "cow", &cow)) return kUsage;
-    auto r = inspectSnapshotStore(cow.toStdString());
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto r = (*engine)->inspectStore(cow.toStdString());
     if (!r.ok()) return fail(ctx, r.error());
-    if (ctx.json) printJson(statusJson(r.value().status));
-    else printText(q(r.value().status.kernelStatusLine()));
+    if (ctx.json) printJson(statusJson(r->status));
+    else printText(q(r->status.status));
     return kOk;
 }
 
@@ -112,9 +109,11 @@ int snapshotRead(Context& ctx, const QStringList& args) {
     QString origin, cow, out;
     if (!requireValue(p, "origin", &origin) || !requireValue(p, "cow", &cow) || !requireValue(p, "out", &out)) return kUsage;
     // Read-only: a new store is not formatted (it reads as the origin), nothing is recorded.
-    auto opened = openSnapshotFiles(origin.toStdString(), {cow.toStdString()}, SnapshotOpenOptions{.readOnly = true});
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto opened = resolveDevices(**engine, {"snapshot:" + origin.toStdString() + ":" + cow.toStdString()}, ResolveOptions{.readOnly = true});
     if (!opened.ok()) return fail(ctx, opened.error());
-    auto dev = opened.value().snapshots[0]->device();
+    auto dev = opened->front().device;
     if (auto st = writeDeviceToFile(*dev, out); !st.ok()) return fail(ctx, st.error());
     if (ctx.json) printJson(QJsonObject{{"bytes", qint64(dev->size())}, {"out", out}});
     else printText(QString("wrote %1 bytes of the snapshot's view to %2").arg(dev->size()).arg(out));
@@ -134,14 +133,19 @@ int snapshotWrite(Context& ctx, const QStringList& args) {
     noteLegacy(p.isSet("legacy-ordering"));
     auto data = readInputFile(in);
     if (!data.ok()) return fail(ctx, data.error());
-    auto opened = openSnapshotFiles(origin.toStdString(), {cow.toStdString()}, SnapshotOpenOptions{.legacyCompletionOrder = p.isSet("legacy-ordering")});
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto opened = resolveDevices(**engine, {"snapshot:" + origin.toStdString() + ":" + cow.toStdString()},
+                                 ResolveOptions{.legacyCompletionOrder = p.isSet("legacy-ordering")});
     if (!opened.ok()) return fail(ctx, opened.error());
-    auto& snap = opened.value().snapshots[0];
-    if (auto st = snap->write(offset, data.value()); !st.ok()) return fail(ctx, st.error());
-    if (auto st = snap->flush(); !st.ok()) return fail(ctx, st.error());
-    auto status = snap->status();
+    ResolvedDevice& snap = opened->front();
+    if (auto st = snap.device->write(offset, data.value()); !st.ok()) return fail(ctx, st.error());
+    if (auto st = snap.device->flush(); !st.ok()) return fail(ctx, st.error());
+    auto infos = snap.snapshots();
+    if (infos.empty()) return fail(ctx, makeError(ErrorCode::NotFound, "no status for " + cow.toStdString(), cow.toStdString(), "no-status"));
+    const SnapshotInfo& status = infos.front();
     if (ctx.json) printJson(statusJson(status));
-    else printText(QString("wrote %1 bytes to the snapshot at %2: %3").arg(data.value().size()).arg(offset).arg(q(status.kernelStatusLine())));
+    else printText(QString("wrote %1 bytes to the snapshot at %2: %3").arg(data.value().size()).arg(offset).arg(q(status.status)));
     return kOk;
 }
 
@@ -152,7 +156,9 @@ int snapshotForget(Context& ctx, const QStringList& args) {
     if (!parseOrUsage(p, args)) return kUsage;
     QString origin, cow;
     if (!requireValue(p, "origin", &origin) || !requireValue(p, "cow", &cow)) return kUsage;
-    if (auto st = forgetSnapshotOfOrigin(origin.toStdString(), cow.toStdString()); !st.ok()) return fail(ctx, st.error());
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    if (auto st = (*engine)->forgetSnapshotOfOrigin(origin.toStdString(), cow.toStdString()); !st.ok()) return fail(ctx, st.error());
     if (ctx.json) printJson(QJsonObject{{"forgotten", cow}, {"origin", origin}});
     else printText(QString("%1 is no longer recorded as a snapshot of %2 (no file was changed)").arg(cow, origin));
     return kOk;
@@ -178,9 +184,11 @@ int runInspect(Context& ctx, const QStringList& args) {
     if (!parseOrUsage(p, args)) return kUsage;
     QString cow;
     if (!requireValue(p, "cow", &cow)) return kUsage;
-    auto r = inspectSnapshotStore(cow.toStdString());
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto r = (*engine)->inspectStore(cow.toStdString());
     if (!r.ok()) return fail(ctx, r.error());
-    const auto& in = r.value();
+    const StoreReport& in = r.value();
     if (ctx.json) {
         QJsonArray ex;
         for (auto [o, n] : in.exceptions) ex.append(QJsonObject{{"old", qint64(o)}, {"new", qint64(n)}});
@@ -192,8 +200,8 @@ int runInspect(Context& ctx, const QStringList& args) {
     printText(QString("valid         %1").arg(in.valid));
     printText(QString("version       %1").arg(in.version));
     printText(QString("chunk_size    %1 sectors (%2)").arg(in.chunkSectors).arg(q(formatSize(uint64_t(in.chunkSectors) * 512))));
-    printText(QString("store         %1").arg(storeTypeName(in.type)));
-    printText(QString("status        %1").arg(q(in.status.kernelStatusLine())));
+    printText(QString("store         %1").arg(q(in.store)));
+    printText(QString("status        %1").arg(q(in.status.status)));
     printText(QString("exceptions    %1 (origin chunk -> COW chunk, in commit order)").arg(in.exceptions.size()));
     for (auto [o, n] : in.exceptions) printText(QString("  %1 -> %2").arg(o).arg(n));
     return kOk;
@@ -217,18 +225,21 @@ int runOrigin(Context& ctx, const QStringList& args) {
     for (const QString& c : p.values("cow")) cows.push_back(c.toStdString());
     auto data = readInputFile(in);
     if (!data.ok()) return fail(ctx, data.error());
-    auto opened = openSnapshotFiles(origin.toStdString(), cows, SnapshotOpenOptions{.legacyCompletionOrder = legacy});
+    std::string spec = "origin:" + origin.toStdString();
+    for (const auto& c : cows) spec += ":" + c;
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    auto opened = resolveDevices(**engine, {spec}, ResolveOptions{.legacyCompletionOrder = legacy});
     if (!opened.ok()) return fail(ctx, opened.error());
-    auto& o = *opened.value().origin;
+    BlockDevice& o = *opened->front().device;
     if (auto st = o.write(offset, data.value()); !st.ok()) return fail(ctx, st.error());
     if (auto st = o.flush(); !st.ok()) return fail(ctx, st.error());
     QJsonArray snaps;
-    for (auto& s : opened.value().snapshots) {
-        auto status = s->status();
+    for (const SnapshotInfo& status : opened->front().snapshots()) {
         QJsonObject j = statusJson(status);
-        j["cow"] = q(s->name());
+        j["cow"] = q(status.cowPath);
         snaps.append(j);
-        if (!ctx.json) printText(QString("%1: %2").arg(q(s->name()), q(status.kernelStatusLine())));
+        if (!ctx.json) printText(QString("%1: %2").arg(q(status.cowPath), q(status.status)));
     }
     if (ctx.json) printJson(QJsonObject{{"bytes", qint64(data.value().size())}, {"offset", qint64(offset)}, {"snapshots", snaps}});
     return kOk;
@@ -251,64 +262,40 @@ int runWorkload(Context& ctx, const QStringList& args) {
     noteLegacy(legacy);
     std::vector<std::string> cows;
     for (const QString& c : p.values("cow")) cows.push_back(c.toStdString());
-    auto opened = openSnapshotFiles(origin.toStdString(), cows, SnapshotOpenOptions{.legacyCompletionOrder = legacy});
-    if (!opened.ok()) return fail(ctx, opened.error());
-    auto& set = opened.value();
-    const uint64_t size = set.origin->size();
-    uint32_t minChunk = kMaxChunkBytes;
-    for (auto& s : set.snapshots) minChunk = std::min(minChunk, s->chunkBytes());
-    std::atomic<uint64_t> originWrites{0}, snapshotWrites{0}, failed{0};
-    std::atomic<uint64_t> next{0};
-    std::vector<std::thread> workers;
-    for (uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            std::mt19937_64 rng(seed * 1000003 + t);
-            std::vector<std::byte> buf;
-            while (next.fetch_add(1) < ops) {
-                uint64_t len = std::min<uint64_t>(size, (1 + rng() % 3) * minChunk / (1 + rng() % 2));
-                uint64_t off = (rng() % (size - len + 1)) / 512 * 512;
-                buf.resize(len);
-                for (auto& b : buf) b = std::byte(rng());
-                bool toSnapshot = rng() % 10 < 3;
-                Status st;
-                if (toSnapshot) {
-                    auto& s = set.snapshots[rng() % set.snapshots.size()];
-                    if (s->status().state != SnapshotState::Valid) continue;
-                    st = s->write(off, buf);
-                    snapshotWrites.fetch_add(1);
-                } else {
-                    st = set.origin->write(off, buf);
-                    originWrites.fetch_add(1);
-                }
-                if (!st.ok()) failed.fetch_add(1);
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    Status fl = set.origin->flush();
-    for (auto& s : set.snapshots) (void)s->flush();
-    if (!fl.ok()) return fail(ctx, fl.error());
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    PathWorkloadRequest rq;
+    rq.originPath = origin.toStdString();
+    rq.cowPaths = cows;
+    rq.seed = seed;
+    rq.ops = ops;
+    rq.threads = unsigned(threads);
+    rq.legacyCompletionOrder = legacy;
+    auto report = (*engine)->runPathWorkload(rq);
+    if (!report.ok()) return fail(ctx, report.error());
     QJsonArray snaps;
-    for (auto& s : set.snapshots) {
-        auto st = s->status();
+    for (size_t i = 0; i < report->snapshots.size(); ++i) {
+        const SnapshotInfo& st = report->snapshots[i];
+        SnapshotTrace tr = i < report->traces.size() ? report->traces[i] : SnapshotTrace{};
         QJsonObject j = statusJson(st);
-        j["cow"] = q(s->name());
-        j["copies_finished_out_of_order"] = qint64(s->counters().finishedOutOfOrder.load());
-        j["area_writes"] = qint64(s->counters().areaWrites.load());
+        j["cow"] = q(st.cowPath);
+        j["copies_finished_out_of_order"] = qint64(tr.finishedOutOfOrder);
+        j["area_writes"] = qint64(tr.areaWrites);
         snaps.append(j);
         if (!ctx.json)
             printText(QString("%1: %2  (%3 exceptions, %4 copies finished out of order, %5 area writes)")
-                          .arg(q(s->name()), q(st.kernelStatusLine()))
+                          .arg(q(st.cowPath), q(st.status))
                           .arg(st.exceptions)
-                          .arg(s->counters().finishedOutOfOrder.load())
-                          .arg(s->counters().areaWrites.load()));
+                          .arg(tr.finishedOutOfOrder)
+                          .arg(tr.areaWrites));
     }
+    const uint64_t originWrites = report->originWrites, snapshotWrites = report->snapshotWrites, failed = report->failedWrites;
     if (ctx.json)
-        printJson(QJsonObject{{"ops", qint64(ops)}, {"origin_writes", qint64(originWrites.load())},
-                              {"snapshot_writes", qint64(snapshotWrites.load())}, {"failed_writes", qint64(failed.load())},
+        printJson(QJsonObject{{"ops", qint64(ops)}, {"origin_writes", qint64(originWrites)},
+                              {"snapshot_writes", qint64(snapshotWrites)}, {"failed_writes", qint64(failed)},
                               {"legacy_ordering", legacy}, {"snapshots", snaps}});
     else
-        printText(QString("workload: %1 origin writes, %2 snapshot writes, %3 refused").arg(originWrites.load()).arg(snapshotWrites.load()).arg(failed.load()));
+        printText(QString("workload: %1 origin writes, %2 snapshot writes, %3 refused").arg(originWrites).arg(snapshotWrites).arg(failed));
     return kOk;
 }
 

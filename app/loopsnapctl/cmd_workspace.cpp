@@ -9,9 +9,13 @@ namespace loopsnap::cli {
 namespace {
 
 QJsonObject snapshotJson(const SnapshotInfo& s) {
-    return QJsonObject{{"id", q(s.id)},           {"cow", q(s.cowPath)},     {"store", q(s.store)},
-                       {"chunk_bytes", qint64(s.chunkBytes)}, {"status", q(s.status)}, {"state", deviceStateName(s.state)}};
+    QJsonObject o{{"id", q(s.id)},           {"cow", q(s.cowPath)},     {"store", q(s.store)},
+                  {"chunk_bytes", qint64(s.chunkBytes)}, {"status", q(s.status)}, {"state", deviceStateName(s.state)}};
+    if (!s.device.empty()) o["device"] = q(s.device);  // kernel backend: the dm device while it is up
+    return o;
 }
+
+QString deviceNote(const std::string& device) { return device.empty() ? QString() : "  " + q(device); }
 
 QJsonObject cloneJson(const CloneInfo& c) {
     return QJsonObject{{"id", q(c.id)},
@@ -23,6 +27,12 @@ QJsonObject cloneJson(const CloneInfo& c) {
                        {"state", deviceStateName(c.state)},
                        {"hydrated_regions", qint64(c.hydratedRegions)},
                        {"total_regions", qint64(c.totalRegions)}};
+}
+
+QJsonObject cloneJsonWithDevice(const CloneInfo& c) {
+    QJsonObject o = cloneJson(c);
+    if (!c.device.empty()) o["device"] = q(c.device);
+    return o;
 }
 
 QString problemNote(const std::optional<Error>& problem) {
@@ -53,14 +63,16 @@ int runList(Context& ctx, const QStringList& args) {
         for (const OriginInfo& o : origins) {
             QJsonArray snaps;
             for (const SnapshotInfo* s : snapshotsOf(o)) snaps.append(snapshotJson(*s));
-            originArray.append(QJsonObject{{"id", q(o.id)},
-                                           {"path", q(o.path)},
-                                           {"size_bytes", qint64(o.sizeBytes)},
-                                           {"backend", backendKindName(o.backend)},
-                                           {"state", deviceStateName(o.state)},
-                                           {"snapshots", snaps}});
+            QJsonObject oj{{"id", q(o.id)},
+                           {"path", q(o.path)},
+                           {"size_bytes", qint64(o.sizeBytes)},
+                           {"backend", backendKindName(o.backend)},
+                           {"state", deviceStateName(o.state)},
+                           {"snapshots", snaps}};
+            if (!o.device.empty()) oj["device"] = q(o.device);
+            originArray.append(oj);
         }
-        for (const CloneInfo& c : clones) cloneArray.append(cloneJson(c));
+        for (const CloneInfo& c : clones) cloneArray.append(cloneJsonWithDevice(c));
         printJson(QJsonObject{{"origins", originArray}, {"clones", cloneArray}});
         return kOk;
     }
@@ -69,20 +81,20 @@ int runList(Context& ctx, const QStringList& args) {
         return kOk;
     }
     for (const OriginInfo& o : origins) {
-        printText(QString("%1  origin %2  %3 bytes  %4  %5%6")
+        printText(QString("%1  origin %2  %3 bytes  %4  %5%6%7")
                       .arg(q(o.id), q(o.path))
                       .arg(o.sizeBytes)
-                      .arg(backendKindName(o.backend), deviceStateName(o.state), problemNote(o.problem)));
+                      .arg(backendKindName(o.backend), deviceStateName(o.state), deviceNote(o.device), problemNote(o.problem)));
         for (const SnapshotInfo* s : snapshotsOf(o))
-            printText(QString("  %1  snapshot %2  %3 chunk %4  %5  %6%7")
+            printText(QString("  %1  snapshot %2  %3 chunk %4  %5  %6%7%8")
                           .arg(q(s->id), q(s->cowPath), q(s->store))
                           .arg(s->chunkBytes)
-                          .arg(deviceStateName(s->state), q(s->status), problemNote(s->problem)));
+                          .arg(deviceStateName(s->state), q(s->status), deviceNote(s->device), problemNote(s->problem)));
     }
     for (const CloneInfo& c : clones)
-        printText(QString("%1  clone %2  %3 -> %4  %5  %6  %7%8")
+        printText(QString("%1  clone %2  %3 -> %4  %5  %6  %7%8%9")
                       .arg(q(c.id), q(c.metaPath), q(c.source), q(c.dest), backendKindName(c.backend), deviceStateName(c.state), q(c.status),
-                           problemNote(c.problem)));
+                           deviceNote(c.device), problemNote(c.problem)));
     return kOk;
 }
 
@@ -133,5 +145,48 @@ int runForget(Context& ctx, const QStringList& args) {
     else printText("forgot " + q(id));
     return kOk;
 }
+
+namespace {
+// activate ID / deactivate ID: the kernel backend's devices of a workspace entry, up or down.
+int runActivation(Context& ctx, const QStringList& args, bool up) {
+    QCommandLineParser p;
+    p.setApplicationDescription(up ? "Bring a workspace entry's devices up again in the kernel (--backend kernel): an origin with "
+                                     "every snapshot of it, or a clone. They stay up after the command ends."
+                                   : "Take a workspace entry's kernel devices down (--backend kernel); final flush and commit.");
+    p.addPositionalArgument("ID", "The entry's id, as `list` prints it.");
+    if (!parseOrUsage(p, args)) return kUsage;
+    if (p.positionalArguments().size() != 1) return usageError(QString(up ? "activate" : "deactivate") + " needs exactly one ID");
+    std::string id = p.positionalArguments().front().toStdString();
+    auto engine = openEngine(ctx);
+    if (!engine.ok()) return fail(ctx, engine.error());
+    Engine& e = **engine;
+    Status st = up ? e.activate(id) : e.deactivate(id);
+    if (!st.ok()) return fail(ctx, st.error());
+    // What is up now: the entry's devices (origin with its snapshots, or the clone).
+    QJsonArray devices;
+    auto add = [&](const std::string& d) {
+        if (!d.empty()) devices.append(q(d));
+    };
+    std::string originId = id;
+    if (auto s = e.snapshot(id); s.ok()) originId = s->originId;
+    if (auto o = e.origin(originId); o.ok()) {
+        add(o->device);
+        for (const std::string& sid : o->snapshotIds)
+            if (auto s = e.snapshot(sid); s.ok()) add(s->device);
+    } else if (auto c = e.clone(id); c.ok()) {
+        add(c->device);
+    }
+    if (ctx.json) {
+        printJson(QJsonObject{{up ? "activated" : "deactivated", q(id)}, {"devices", devices}});
+    } else {
+        printText(QString(up ? "activated %1" : "deactivated %1").arg(q(id)));
+        for (const auto& d : devices) printText("  " + d.toString());
+    }
+    return kOk;
+}
+}  // namespace
+
+int runActivate(Context& ctx, const QStringList& args) { return runActivation(ctx, args, true); }
+int runDeactivate(Context& ctx, const QStringList& args) { return runActivation(ctx, args, false); }
 
 }  // namespace loopsnap::cli

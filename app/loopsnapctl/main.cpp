@@ -23,6 +23,8 @@ static const CommandEntry kCommands[] = {
     {"list", runList, "every origin with its snapshots, and every clone, in the workspace"},
     {"add", runAdd, "--cow C --origin O | --meta M: record existing stores in the workspace"},
     {"forget", runForget, "ID: remove a workspace entry (no file is touched)"},
+    {"activate", runActivate, "ID: bring a workspace entry's kernel devices up again (--backend kernel)"},
+    {"deactivate", runDeactivate, "ID: take a workspace entry's kernel devices down (--backend kernel)"},
 };
 
 static void printHelp(FILE* to) {

@@ -99,6 +99,9 @@ public:
     // Final flush and commit of the origin and every snapshot attached to it.
     virtual Status closeOrigin(const std::string& originPath) = 0;
     virtual bool originOpen(const std::string& originPath) = 0;
+    // The block device that presents the origin outside the process while it is up (kernel:
+    // "/dev/mapper/loopsnap-..."); "" where there is none (the userspace engine's devices).
+    virtual std::string originDevicePath(const std::string& originPath);
     virtual Result<std::shared_ptr<BlockDevice>> originDevice(const std::string& originPath) = 0;
     virtual Result<std::shared_ptr<BlockDevice>> snapshotDevice(const std::string& cowPath) = 0;
     // The origin must be open with the snapshot attached (attachSnapshot(..., true)). Marks the

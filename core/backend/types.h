@@ -43,6 +43,7 @@ struct SnapshotInfo {
     // interrupted (another process, a crash) and waits to be resumed.
     bool mergeRunning = false;
     bool open = false;       // opened by this engine (status is then live, else read from disk)
+    std::string device;      // kernel backend: the dm device while it is up ("/dev/mapper/..."), else ""
     std::optional<Error> problem;  // why it is Missing/Invalid, when known
 };
 
@@ -54,6 +55,7 @@ struct OriginInfo {
     DeviceState state = DeviceState::Valid;  // Valid, Merging or Missing
     std::vector<std::string> snapshotIds;    // in the order they were added
     bool open = false;
+    std::string device;      // kernel backend: the dm device while it is up ("/dev/mapper/..."), else ""
     std::optional<Error> problem;
 };
 
@@ -71,6 +73,7 @@ struct CloneInfo {
     bool hydrationEnabled = false;
     uint32_t hydrationThreshold = 1, hydrationBatchSize = 1;
     bool open = false;
+    std::string device;      // kernel backend: the dm device while it is up ("/dev/mapper/..."), else ""
     std::optional<Error> problem;   // a source error names its region here
 };
 
@@ -91,6 +94,8 @@ struct JobProgress {
     uint64_t bytesDone = 0, bytesTotal = 0;
     double rateBytesPerSecond = 0;  // smoothed over the last samples
     double etaSeconds = -1;         // < 0: unknown
+    // Crash tests: done counts crash states checked; the sweep's crash points are counted here.
+    uint64_t crashPointsDone = 0, crashPointsTotal = 0;
 };
 
 struct JobInfo {

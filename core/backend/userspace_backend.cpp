@@ -31,6 +31,7 @@ Result<SnapshotTrace> Backend::snapshotTrace(const std::string& cowPath) {
 Result<StoreLayout> Backend::storeLayout(const std::string& cowPath) {
     return makeError(ErrorCode::Unsupported, "this backend cannot show the store's layout", cowPath, "capability-unsupported");
 }
+std::string Backend::originDevicePath(const std::string&) { return {}; }
 Result<CloneRegionMap> Backend::cloneRegionMap(const std::string& metaPath) {
     return makeError(ErrorCode::Unsupported, "this backend has no region map", metaPath, "capability-unsupported");
 }

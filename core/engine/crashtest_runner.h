@@ -2,8 +2,9 @@
 // loopsnap_crashlab (not loopsnap_core) so that the GUI, which does not link the crash lab,
 // never pulls it in; the CLI and the tests register it with Engine::setCrashTestRunner.
 //
-// Progress and cancel: the crash lab reports once, when the run ends (CrashTestOptions has no
-// progress hook yet); a cancel takes effect when the run returns.
+// Progress and cancel: a reporter thread hands the sweep's counters (CrashSweepProgress) to the
+// job's progress callback every 100 ms and once at the end; the cancel flag is checked between
+// crash states, and a cancelled run returns its outcome so far with `cancelled` set.
 #pragma once
 
 #include "core/engine/engine.h"

@@ -11,6 +11,8 @@
 
 #include "core/backend/backend.h"
 #include "core/concurrency/executor.h"
+#include "core/engine/attach.h"
+#include "core/engine/serve_specs.h"
 #include "core/engine/workspace.h"
 #include "core/export/nbd_server.h"
 #include "core/util/progress.h"
@@ -65,6 +67,7 @@ struct Job {
     std::optional<CrashTestOutcome> outcome;
     std::unique_ptr<BackendOperation> op;  // merge, hydration; released (under mutex) when it ends
     OperationCounters ownCounters;         // workload, crash test
+    std::atomic<uint64_t> crashPointsDone{0}, crashPointsTotal{0};  // crash test
     std::string unit;
     JobGate gate;                          // workload, crash test
     RateMeter meter;
@@ -169,6 +172,7 @@ struct Engine::Impl {
             }
         }
         info.open = backend->originOpen(entry.path);
+        info.device = backend->originDevicePath(entry.path);
         return info;
     }
     CloneInfo cloneInfo(const WorkspaceClone& entry) {
@@ -286,6 +290,8 @@ struct Engine::Impl {
         info.progress.total = c.total.load(std::memory_order_relaxed);
         info.progress.bytesDone = c.bytesDone.load(std::memory_order_relaxed);
         info.progress.bytesTotal = c.bytesTotal.load(std::memory_order_relaxed);
+        info.progress.crashPointsDone = job.crashPointsDone.load(std::memory_order_relaxed);
+        info.progress.crashPointsTotal = job.crashPointsTotal.load(std::memory_order_relaxed);
         info.progress.rateBytesPerSecond = job.meter.sample(info.progress.bytesDone);
         uint64_t remaining = info.progress.bytesTotal > info.progress.bytesDone ? info.progress.bytesTotal - info.progress.bytesDone : 0;
         info.progress.etaSeconds = jobStateFinal(info.state) ? 0 : job.meter.etaSeconds(remaining);
@@ -376,7 +382,8 @@ void Engine::Impl::runWorkload(Job& job, WorkloadRequest rq, std::shared_ptr<Blo
 
 // ---------------------------------------------------------------------------------------------
 
-Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)), attachRegistry_(std::make_unique<AttachRegistry>()), specServers_(std::make_unique<SpecServers>()) {}
 
 Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
     auto impl = std::make_unique<Impl>();
@@ -408,6 +415,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
 }
 
 Engine::~Engine() {
+    specServers_.reset();     // stops serving and flushes
+    attachRegistry_.reset();  // detaches what is attached here
     std::vector<std::shared_ptr<Job>> jobs;
     {
         std::lock_guard lock(impl_->mutex);
@@ -483,6 +492,12 @@ std::optional<std::string> Engine::idForPath(const std::string& path) {
 }
 
 Status Engine::refresh() { return impl_->reload(); }
+
+BackendKind Engine::backendKind() const { return impl_->kind(); }
+
+Result<CloneInfo> Engine::inspectClone(const std::string& metaPath) {
+    return impl_->backend->cloneStatus(impl_->backend->canonicalPath(metaPath));
+}
 
 const std::string& Engine::workspaceDir() const { return impl_->workspace->dir(); }
 
@@ -564,8 +579,35 @@ Status Engine::deleteFiles(const std::string& id) {
 
 Status Engine::openDevice(const std::string& id) { return impl_->openById(id); }
 
+namespace {
+Error needsKernel(const std::string& id, const char* what) {
+    return makeError(ErrorCode::Unsupported,
+                     std::string(what) + " needs the kernel backend: the userspace engine's devices live only in the process that opens them",
+                     id, "needs-kernel-backend");
+}
+}  // namespace
+
+Status Engine::activate(const std::string& id) {
+    if (impl_->kind() != BackendKind::Kernel) return needsKernel(id, "activating a device");
+    LS_TRY(impl_->openById(id));
+    // The kernel keeps the devices up: this Engine does not take them down when it ends.
+    WorkspaceList l = impl_->snapshotOfList();
+    std::lock_guard lock(impl_->mutex);
+    if (auto c = l.cloneById(id)) impl_->openClones.erase(c->metaPath);
+    const WorkspaceOrigin* o = l.originById(id);
+    if (auto s = l.snapshotById(id)) o = l.originById(s->originId);
+    if (o) impl_->openOrigins.erase(o->path);
+    return {};
+}
+
+Status Engine::deactivate(const std::string& id) {
+    if (impl_->kind() != BackendKind::Kernel) return needsKernel(id, "deactivating a device");
+    return closeDevice(id);
+}
+
 Status Engine::closeDevice(const std::string& id) {
     if (impl_->jobUsesDevice(id)) return makeError(ErrorCode::Busy, "a job is working on " + id, id, "job-running");
+    if (attachRegistry_->uses(id)) return makeError(ErrorCode::Busy, id + " is attached as a loop device: detach it first", id, "attached");
     WorkspaceList l = impl_->snapshotOfList();
     std::string originPath;
     if (auto o = l.originById(id)) originPath = o->path;
@@ -669,9 +711,11 @@ Result<uint64_t> Engine::startCrashTest(const CrashTestRequest& request) {
     job->info.kind = JobKind::CrashTest;
     job->unit = "states";
     return impl_->addJob(job, [runner, request](Job& j) {
-        auto progress = [&j](uint64_t done, uint64_t total) {
-            j.ownCounters.done.store(done, std::memory_order_relaxed);
-            j.ownCounters.total.store(total, std::memory_order_relaxed);
+        auto progress = [&j](const CrashTestProgress& p) {
+            j.ownCounters.done.store(p.statesChecked, std::memory_order_relaxed);
+            j.ownCounters.total.store(p.statesChecked, std::memory_order_relaxed);  // states: known when the sweep ends
+            j.crashPointsDone.store(p.crashPointsDone, std::memory_order_relaxed);
+            j.crashPointsTotal.store(p.crashPointsTotal, std::memory_order_relaxed);
         };
         Result<CrashTestOutcome> outcome = runner(request, progress, j.gate.stopFlag());
         std::lock_guard lock(j.mutex);
@@ -683,7 +727,7 @@ Result<uint64_t> Engine::startCrashTest(const CrashTestRequest& request) {
             j.outcome = *outcome;
             j.ownCounters.done.store(outcome->statesChecked, std::memory_order_relaxed);
             j.ownCounters.total.store(std::max(outcome->statesChecked, j.ownCounters.total.load()), std::memory_order_relaxed);
-            j.info.state = j.gate.stopFlag().load() ? JobState::Cancelled : JobState::Finished;
+            j.info.state = j.gate.stopFlag().load() || outcome->cancelled ? JobState::Cancelled : JobState::Finished;
             j.info.summary = "crash test " + request.scenario + ": " + std::to_string(outcome->statesChecked) + " crash states checked, " +
                              (outcome->violation ? "VIOLATION of " + outcome->invariant : std::string("no violation"));
         }
@@ -809,6 +853,7 @@ Result<ServeInfo> Engine::serve(const ServeRequest& request) {
 }
 
 Status Engine::stopServing(uint64_t serveId) {
+    if (specServers_->has(serveId)) return specServers_->stop(serveId);
     std::unique_ptr<NbdServer> server;
     {
         std::lock_guard lock(impl_->mutex);
@@ -822,18 +867,7 @@ Status Engine::stopServing(uint64_t serveId) {
     return {};
 }
 
-Result<AttachInfo> Engine::attach(const std::string& id, bool readOnly) {
-    (void)readOnly;
-    return makeError(ErrorCode::Unsupported, "attaching through the engine facade is not implemented yet (loopsnapctl attach still is)", id,
-                     "attach-unavailable");
-}
-
-Status Engine::detach(const std::string& loopDevice) {
-    return makeError(ErrorCode::Unsupported, "detaching through the engine facade is not implemented yet (loopsnapctl detach still is)",
-                     loopDevice, "attach-unavailable");
-}
-
-std::vector<AttachInfo> Engine::attachments() { return {}; }
+// attach, detach, attachments: attach.cpp; serveSpecs: serve_specs.cpp; one-shot path commands: engine_paths.cpp.
 
 // ---- events and capabilities ----
 

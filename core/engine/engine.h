@@ -6,6 +6,10 @@
 // (core/backend/types.h), never internal pointers; the only handles it gives are I/O handles
 // (BlockDevice) for reading and writing a device. Every call returns Result/Status.
 //
+// Files: engine.cpp (registry, devices, jobs), attach.cpp (attach/detach, runtime records),
+// serve_specs.cpp (serveSpecs), engine_paths.cpp (one-shot commands by path), device_resolver.*
+// (device specs and ids -> open devices), workspace.* (the list on disk).
+//
 // Threads and locks
 // - Every public method may be called from any thread. Calls that touch files (create, open,
 //   add, refresh, info of a device that is not open, job starts) may block on I/O: a GUI calls
@@ -42,6 +46,8 @@ namespace loopsnap {
 
 class Backend;
 class Executor;
+class AttachRegistry;  // attach.h
+class SpecServers;     // serve_specs.cpp
 
 struct EngineOptions {
     // Folder of the workspace; "" = $LOOPSNAP_WORKSPACE, else $XDG_DATA_HOME/loopsnap, else
@@ -72,22 +78,37 @@ struct CrashTestRequest {
     uint64_t seed = 1;
     uint64_t ops = 0;                   // 0: the scenario's default
     bool legacy = false;
+    unsigned samples = 24;              // random subsets per crash point with many unflushed writes
+    unsigned exhaustiveUpTo = 6;        // every subset up to this many unflushed writes
+};
+
+// Live counters of a running crash test (the runner reports them as the sweep goes on).
+struct CrashTestProgress {
+    uint64_t statesChecked = 0, crashPointsDone = 0, crashPointsTotal = 0;
 };
 
 // How a crash test runs: the CLI and tests register one that calls core/crashlab in-process
 // (loopsnap_crashlab), the GUI one that runs `loopsnapctl --json crashtest` in a child process
-// (the GUI does not link the crash lab). `progress` gets (done, total) states; `cancelled`
-// becomes true when the job is cancelled.
+// (the GUI does not link the crash lab). `progress` gets the live counters (from the runner's
+// thread, at most every ~100 ms and once at the end); `cancelled` becomes true when the job is
+// cancelled, and the runner then returns the outcome so far with `cancelled` set.
 struct CrashTestOutcome {
     bool violation = false;
-    uint64_t statesChecked = 0, crashPoints = 0;
+    bool cancelled = false;                // stopped by cancelled (no violation up to then)
+    uint64_t statesChecked = 0, crashPoints = 0, logEntries = 0;
+    uint64_t crashPoint = 0;               // violation: the crash point it was found at
     double seconds = 0;
+    std::string workload;                  // what the workload did
     std::string invariant, detail, trace;  // as `crashtest` prints them
     std::vector<uint64_t> leakedChunks;    // snapshot: COW chunks leaked
     std::optional<uint64_t> garbageRegion; // clone: the region that read garbage
+    // snapshot leak: the store's geometry (for the area map)
+    bool hasStoreGeometry = false;
+    uint64_t storeChunkBytes = 0, storeCowChunks = 0, storeNextFree = 0;
+    std::vector<uint64_t> storeMetadataChunks;
 };
 using CrashTestRunner = std::function<Result<CrashTestOutcome>(const CrashTestRequest&,
-                                                               const std::function<void(uint64_t done, uint64_t total)>& progress,
+                                                               const std::function<void(const CrashTestProgress&)>& progress,
                                                                const std::atomic<bool>& cancelled)>;
 
 struct ServeRequest {
@@ -102,10 +123,64 @@ struct ServeInfo {
     std::vector<std::string> uris;      // e.g. "nbd+unix:///snap?socket=/run/ls.sock"
 };
 
+// Attach (core/engine/attach.h): a device as /dev/loopN through a FUSE file.
+struct AttachRequest {
+    std::string deviceId;               // an origin, snapshot or clone id; or
+    std::string spec;                   // a device spec (device_resolver.h), e.g. "file:/img"
+    bool readOnly = false;
+    std::string mountpoint;             // empty folder for the FUSE file ("" = one in the runtime folder)
+};
 struct AttachInfo {
-    std::string deviceId;
+    std::string deviceId;               // "" for a spec that is not in the workspace
     std::string loopDevice;             // "/dev/loop7"
     bool readOnly = false;
+    std::string spec;                   // as given ("id:<id>" for an id)
+    std::string file;                   // the FUSE file the loop device is bound to
+    std::string mountpoint;
+    uint64_t sizeBytes = 0;
+    int64_t pid = 0;                    // the process that serves it
+    bool ownedHere = false;             // attached by this Engine
+};
+
+// What `inspect` and `snapshot status` show of a store, read without writing (both backends
+// keep stores in the kernel's persistent format on files).
+struct StoreReport {
+    uint32_t magic = 0, valid = 0, version = 0, chunkSectors = 0;
+    std::string store;                  // "P", "PO" or "N"
+    std::vector<std::pair<uint64_t, uint64_t>> exceptions;  // old -> new chunk, on-disk order
+    SnapshotInfo status;                // status line, state and counters (id and origin empty)
+};
+
+// `workload` on paths (origin:ORIGIN:COW... opened for the run, as `origin write` does).
+struct PathWorkloadRequest {
+    std::string originPath;
+    std::vector<std::string> cowPaths;  // at least one
+    uint64_t seed = 1, ops = 0;
+    unsigned threads = 4;
+    bool legacyCompletionOrder = false;
+};
+struct PathWorkloadReport {
+    uint64_t originWrites = 0, snapshotWrites = 0, failedWrites = 0;
+    std::vector<SnapshotInfo> snapshots;  // in the order of cowPaths
+    std::vector<SnapshotTrace> traces;    // same order (userspace; zero elsewhere)
+};
+
+// `serve` of device specs with the control socket (docs/serve-control-protocol.md).
+struct SpecServeRequest {
+    std::string socketPath;             // required
+    std::string tcpHost;                // "" = no TCP
+    uint16_t tcpPort = 0;               // 0 = any free port
+    std::string controlPath;            // "" = <socketPath>.ctl
+    struct Export { std::string name, spec; };
+    std::vector<Export> exports;
+    bool readOnly = false;
+};
+struct SpecServeInfo {
+    uint64_t id = 0;                    // for stopServing
+    struct Export { std::string name, spec, kind, uri, tcpUri; uint64_t sizeBytes = 0; bool readOnly = false; };
+    std::vector<Export> exports;
+    std::string socketPath, controlPath;
+    uint16_t tcpPort = 0;               // the bound port (0: no TCP)
 };
 
 class Engine {
@@ -140,6 +215,11 @@ public:
     // Opens the device (an origin opens with every snapshot of it; a snapshot opens its origin).
     Status openDevice(const std::string& id);
     Status closeDevice(const std::string& id);    // final flush/commit; refused while a job uses it
+    // Kernel backend: brings the device up (an origin with every snapshot of it, a clone) and
+    // leaves it up after this Engine ends (the kernel keeps it); deactivate takes it down (as
+    // closeDevice). Unsupported (detail "needs-kernel-backend") for the userspace engine.
+    Status activate(const std::string& id);
+    Status deactivate(const std::string& id);
     // An I/O handle (opens on demand): origin writes copy-on-write into every snapshot of it.
     Result<std::shared_ptr<BlockDevice>> device(const std::string& id);
 
@@ -162,9 +242,28 @@ public:
     // ---- serving and attaching ----
     Result<ServeInfo> serve(const ServeRequest& request);
     Status stopServing(uint64_t serveId);
-    Result<AttachInfo> attach(const std::string& id, bool readOnly);  // Linux, root: FUSE file + loop device
+    // Linux, root: FUSE file + loop device (attach.h). The attachment lives until detach or
+    // until this Engine is destroyed; closeDevice refuses an attached device (detail "attached").
+    Result<AttachInfo> attach(const std::string& id, bool readOnly);
+    Result<AttachInfo> attach(const AttachRequest& request);
+    // Any process's attachment: one of this Engine is undone here; another's is asked to end
+    // (it must not be mounted: Busy, detail "mounted") and waited for.
     Status detach(const std::string& loopDevice);
-    std::vector<AttachInfo> attachments();
+    Status detach(const std::string& loopDevice, std::chrono::milliseconds timeout);
+    std::vector<AttachInfo> attachments();      // this process's and every live one's (runtime records)
+    // Serves device specs with a control socket; stopServing(id) stops it and flushes its devices.
+    Result<SpecServeInfo> serveSpecs(const SpecServeRequest& request);
+
+    // ---- one-shot commands by path (engine_paths.cpp; nothing is recorded in the workspace) ----
+    BackendKind backendKind() const;
+    Result<StoreReport> inspectStore(const std::string& cowPath);        // reads only
+    Result<CloneInfo> inspectClone(const std::string& metaPath);         // committed state; reads only, no source
+    // A plain image or block device around the engine: refuses a half-merged origin and, for
+    // writing, an origin with recorded snapshots (checkPlainFileOpen).
+    Result<std::shared_ptr<BlockDevice>> plainFileDevice(const std::string& path, bool readOnly);
+    // Removes a store from its origin's record; touches no store and no workspace entry.
+    Status forgetSnapshotOfOrigin(const std::string& originPath, const std::string& cowPath);
+    Result<PathWorkloadReport> runPathWorkload(const PathWorkloadRequest& request);
 
     // ---- events and optional capabilities ----
     EventRing& eventRing();
@@ -177,6 +276,9 @@ private:
     struct Impl;
     explicit Engine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
+    // Destroyed first (~Engine resets them before it closes devices): they hold devices open.
+    std::unique_ptr<AttachRegistry> attachRegistry_;
+    std::unique_ptr<SpecServers> specServers_;
 };
 
 }  // namespace loopsnap

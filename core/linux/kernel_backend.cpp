@@ -226,6 +226,7 @@ public:
             LS_ASSIGN(SnapshotStatus st, kernel::snapshotStatus(snapName));
             fillSnapshot(info, st);
             info.open = true;
+            info.device = "/dev/mapper/" + snapName;
             return info;
         }
         auto origin = liveOrigin(originPath);
@@ -235,6 +236,7 @@ public:
             if (st.state == SnapshotState::Valid) info.state = DeviceState::Merging;
             info.mergeRunning = true;  // the kernel merges while the device is up
             info.open = true;
+            info.device = origin->path();  // snapshot-merge: the origin's device presents the merge
             return info;
         }
         LS_ASSIGN(StoreInspection ins, inspectSnapshotStore(cowPath));
@@ -305,6 +307,10 @@ public:
     }
 
     bool originOpen(const std::string& originPath) override { return liveOrigin(originPath).has_value(); }
+    std::string originDevicePath(const std::string& originPath) override {
+        auto n = name("origin", originPath);
+        return n.ok() && dm::deviceExists(n.value()) ? "/dev/mapper/" + n.value() : std::string();
+    }
 
     Result<std::shared_ptr<BlockDevice>> originDevice(const std::string& originPath) override {
         auto origin = liveOrigin(originPath);
@@ -515,6 +521,7 @@ private:
         auto size = sizeOf(record.source);
         info.sizeBytes = size.ok() ? size.value() : 0;
         info.open = true;
+        info.device = "/dev/mapper/" + cloneName;
         return info;
     }
 

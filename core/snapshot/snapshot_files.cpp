@@ -10,13 +10,12 @@
 namespace loopsnap {
 namespace {
 
-// The message names the command that finishes the merge: tst_merge pins that text. (Other
-// front ends read subject and detail; see the report of branch snapsafe.)
+// No front end's command in the message: the CLI adds the command that finishes the merge from
+// subject and detail (app/loopsnapctl/cli.cpp), the app offers its own action.
 Error mergeUnfinished(const std::string& originPath, const std::string& cowPath) {
     return makeError(ErrorCode::Busy,
                      originPath + ": a merge of snapshot " + cowPath + " into this origin has started and not finished, so the origin is "
-                         "partly rolled back and only that merge may open it; finish it with: loopsnapctl merge --origin " + originPath +
-                         " --cow " + cowPath,
+                         "partly rolled back and only that merge may open it; finish the merge of " + cowPath + " first",
                      originPath, "merge-unfinished");
 }
 
@@ -121,7 +120,7 @@ Result<uint64_t> validateNewStore(const SnapshotCreateRequest& rq, const std::st
         LS_ASSIGN(Sidecar old, readSidecar(cow));
         if (!old.origin.empty() && old.origin != originKey) return otherOrigin(cow, old.origin, rq.originPath);
     } else if (!rq.cowSize) {
-        return makeError(ErrorCode::InvalidArgument, cow + " does not exist: give --cow-size to create it", cow, "cow-size-needed");
+        return makeError(ErrorCode::InvalidArgument, cow + " does not exist and no size was given to create it", cow, "cow-size-needed");
     }
     LS_TRY(validateNewStoreSize(rq.type, storeBytes, rq.chunkBytes, cow));
     return storeBytes;
