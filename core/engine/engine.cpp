@@ -11,6 +11,7 @@
 
 #include "core/backend/backend.h"
 #include "core/concurrency/executor.h"
+#include "core/engine/merge_plan.h"
 #include "core/engine/workspace.h"
 #include "core/export/nbd_server.h"
 #include "core/util/progress.h"
@@ -607,6 +608,9 @@ Result<uint64_t> Engine::startMerge(const std::string& snapshotId) {
     auto o = l.originById(s->originId);
     if (!o) return notFound(s->originId);
     if (impl_->jobUsesDevice(snapshotId)) return makeError(ErrorCode::Busy, "a job is working on " + snapshotId, snapshotId, "job-running");
+    // Refused, before anything is opened or written, while the origin is attached, mounted
+    // read-write or held by another process (merge_plan.h).
+    LS_TRY(checkMergeAllowed(o->path, s->cowPath, impl_->kind()));
     LS_TRY(impl_->openOrigin(*o, l, s->cowPath));
     auto job = std::make_shared<Job>();
     job->info.kind = JobKind::Merge;
