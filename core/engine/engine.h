@@ -85,6 +85,10 @@ struct CrashTestOutcome {
     std::string invariant, detail, trace;  // as `crashtest` prints them
     std::vector<uint64_t> leakedChunks;    // snapshot: COW chunks leaked
     std::optional<uint64_t> garbageRegion; // clone: the region that read garbage
+    // Snapshot leak: the store's geometry as it loaded in the crash state (chunkBytes, totalChunks,
+    // nextFreeChunk, metadataChunks), for an area map with the leaked chunks marked.
+    std::optional<StoreLayout> leakStore;
+    bool cancelled = false;                // the run stopped early on request (no violation up to then)
 };
 using CrashTestRunner = std::function<Result<CrashTestOutcome>(const CrashTestRequest&,
                                                                const std::function<void(uint64_t done, uint64_t total)>& progress,
