@@ -235,8 +235,8 @@ void TstUiMergeDialog::stoppedMergeIsResumedInANewInstance() {
         QVERIFY(bridge);
         MainWindow w(bridge.get());
         w.show();
-        // 4096 chunks of 4 KiB, none adjacent: 4096 batches, each durable before the next.
-        s = makeSnapshots(*bridge, dir, 32 << 20, 4096, 4096, 2);
+        // 256 chunks of 4 KiB, none adjacent: 256 batches, each durable before the next.
+        s = makeSnapshots(*bridge, dir, 4 << 20, 4096, 256, 2);
         bridge->refresh();
         QVERIFY(bridge->waitIdle(10000));
         MergeDialog* dialog = openRollback(w, s.aId);
@@ -248,6 +248,7 @@ void TstUiMergeDialog::stoppedMergeIsResumedInANewInstance() {
         QTest::mouseClick(dialog->stopButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Stopped, 30000);
         mergedFirst = dialog->lastJob().progress.done;
+        qInfo("stopped after %llu of %llu chunks", (unsigned long long)mergedFirst, (unsigned long long)s.exceptionsA);
         QVERIFY2(mergedFirst < s.exceptionsA, "the merge finished before Stop reached it");
         QVERIFY(dialog->resultText().contains(QStringLiteral("Stopped after")));
         QCOMPARE(dialog->startButton()->text(), QStringLiteral("&Resume rollback"));

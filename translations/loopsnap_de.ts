@@ -1811,6 +1811,10 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
             <numerusform>Stapel %1: Ursprungs-Chunks %2–%3 (%n Chunks), %4 übrig</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Batch %1: origin chunk %2, %3 left</source>
+        <translation>Stapel %1: Ursprungs-Chunk %2, %3 übrig</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::MessageArea</name>

@@ -344,8 +344,11 @@ void MergeDialog::onEvents(const QVector<Event>& batch) {
         if (e.kind != EventKind::MergeBatch) continue;
         if (eventSource_ && e.source != eventSource_) continue;
         ++batchCount_;
-        batches_ << tr("Batch %1: origin chunks %2–%3 (%n chunk(s)), %4 left", nullptr, int(e.b))
-                        .arg(e.seq).arg(e.a).arg(e.a + (e.b ? e.b - 1 : 0)).arg(e.c);
+        if (e.b <= 1)
+            batches_ << tr("Batch %1: origin chunk %2, %3 left").arg(e.seq).arg(e.a).arg(e.c);
+        else
+            batches_ << tr("Batch %1: origin chunks %2–%3 (%n chunk(s)), %4 left", nullptr, int(e.b))
+                            .arg(e.seq).arg(e.a).arg(e.a + e.b - 1).arg(e.c);
         added = true;
     }
     if (!added) return;
