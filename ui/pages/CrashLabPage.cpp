@@ -59,7 +59,10 @@ void CrashLabPage::build() {
     scenario_->addItem(tr("Snapshot (origin writes with concurrent copies)"), QStringLiteral("snapshot"));
     scenario_->addItem(tr("Clone (hydration and user writes)"), QStringLiteral("clone"));
     scenario_->addItem(tr("Merge (rollback with a second snapshot)"), QStringLiteral("merge"));
-    controls->addWidget(scenario_);
+    // Long (translated) scenario names elide instead of widening the window.
+    scenario_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    scenario_->setMinimumContentsLength(28);
+    controls->addWidget(scenario_, 1);
     controls->addWidget(new QLabel(tr("Seed:"), this));
     seed_ = new QSpinBox(this);
     seed_->setRange(1, 999999);
@@ -73,7 +76,6 @@ void CrashLabPage::build() {
     controls->addWidget(ops_);
     legacy_ = new QCheckBox(tr("Legacy order (pre-fix kernel)"), this);
     controls->addWidget(legacy_);
-    controls->addStretch(1);
     run_ = new QPushButton(tr("&Run"), this);
     cancel_ = new QPushButton(tr("&Cancel"), this);
     cancel_->setEnabled(false);
