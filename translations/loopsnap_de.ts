@@ -1815,6 +1815,10 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>Batch %1: origin chunk %2, %3 left</source>
         <translation>Stapel %1: Ursprungs-Chunk %2, %3 übrig</translation>
     </message>
+    <message>
+        <source>The rollback goes on without this window; quitting Loopsnap stops it safely between batches.</source>
+        <translation>Der Rollback läuft ohne dieses Fenster weiter; das Beenden von Loopsnap hält ihn sicher zwischen zwei Stapeln an.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::MessageArea</name>

@@ -134,7 +134,11 @@ void MergeDialog::setStage(Stage s) {
     progressLabel_->setVisible(bar_->isVisible());
     batchesTitle_->setVisible(bar_->isVisible());
     batchList_->setVisible(bar_->isVisible());
-    adjustSize();
+    // Grow to show what this stage adds; never shrink what the user sized.
+    const QSize hint = sizeHint().expandedTo(minimumSizeHint());
+    if (hint.height() > height() || hint.width() > width()) resize(size().expandedTo(hint));
+    close_->setToolTip(active ? tr("The rollback goes on without this window; quitting Loopsnap stops it safely between batches.")
+                              : QString());
     emit stageChanged(s);
 }
 
