@@ -1819,6 +1819,10 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>The rollback goes on without this window; quitting Loopsnap stops it safely between batches.</source>
         <translation>Der Rollback läuft ohne dieses Fenster weiter; das Beenden von Loopsnap hält ihn sicher zwischen zwei Stapeln an.</translation>
     </message>
+    <message>
+        <source>The snapshot holds no changes: %1 already has its contents, there is nothing to roll back.</source>
+        <translation>Der Snapshot enthält keine Änderungen: %1 hat bereits seinen Inhalt, es gibt nichts zurückzusetzen.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::MessageArea</name>

@@ -45,6 +45,9 @@ MergeDialog::MergeDialog(EngineBridge* bridge, const QString& snapshotId, QWidge
     build();
     pollTimer_.setInterval(250);
     connect(&pollTimer_, &QTimer::timeout, this, &MergeDialog::poll);
+    recheckTimer_.setInterval(1000);
+    recheckTimer_.setSingleShot(true);
+    connect(&recheckTimer_, &QTimer::timeout, this, &MergeDialog::replan);
     connect(bridge_, &EngineBridge::eventsDrained, this, &MergeDialog::onEvents);
     replan();
 }
@@ -119,7 +122,7 @@ void MergeDialog::setStage(Stage s) {
     const bool active = s == Stage::Running || s == Stage::Paused || s == Stage::Stopping;
     recheck_->setVisible(s == Stage::Refused || s == Stage::Ready || s == Stage::Failed);
     start_->setVisible(s == Stage::Ready || s == Stage::Refused || s == Stage::Stopped || s == Stage::Planning);
-    start_->setEnabled(s == Stage::Ready || s == Stage::Stopped);
+    start_->setEnabled((s == Stage::Ready && plan_ && (plan_->chunksToMerge > 0 || plan_->resumes)) || s == Stage::Stopped);
     start_->setText(s == Stage::Stopped || (plan_ && plan_->resumes) ? tr("&Resume rollback") : tr("&Start rollback"));
     pause_->setVisible(active);
     pause_->setEnabled(s == Stage::Running || s == Stage::Paused);
@@ -143,9 +146,12 @@ void MergeDialog::setStage(Stage s) {
 }
 
 void MergeDialog::replan() {
-    setStage(Stage::Planning);
+    recheckTimer_.stop();
+    // A periodic re-check while refused stays in the Refused stage until the answer changes.
+    if (stage_ != Stage::Refused) setStage(Stage::Planning);
     bridge_->call<MergePlan>(this, QString(), [id = snapshotId_.toStdString()](Engine& e) { return planMerge(e, id); },
                              [this](const Result<MergePlan>& r) {
+                                 if (stage_ != Stage::Planning && stage_ != Stage::Refused) return;  // started meanwhile
                                  if (!r.ok()) {
                                      plan_.reset();
                                      planError_ = errorText(r.error());
@@ -224,7 +230,12 @@ void MergeDialog::showPlan() {
         });
         return;
     }
+    if (p.allowed() && !p.resumes && p.chunksToMerge == 0)
+        planLabel_->setText(tr("The snapshot holds no changes: %1 already has its contents, there is nothing to roll back.")
+                                .arg(q(p.originPath)));
     setStage(p.allowed() ? Stage::Ready : Stage::Refused);
+    // While refused, look again every second: the dialog notices when the holder is gone.
+    if (!p.allowed()) recheckTimer_.start();
 }
 
 void MergeDialog::startMerge() {

@@ -4,7 +4,8 @@
 // and size), the chunks that differ and the bytes to copy, the other snapshots of that origin by
 // name (they keep their contents), and whether an interrupted rollback resumes. While the origin
 // is attached, mounted read-write or held by another process the dialog refuses and names what
-// is in the way (the holder's pid and program); "Check again" re-plans.
+// is in the way (the holder's pid and program); it plans again every second (and on "Check
+// again"), so it notices when the holder is gone.
 // During: live progress sampled from the engine's job four times a second (chunks left, bytes,
 // rate, ETA) and one line per merge batch as its event arrives (EngineBridge::eventsDrained);
 // Pause / Resume / Stop. Closing the dialog leaves the rollback running in the engine; quitting
@@ -92,6 +93,7 @@ private:
     JobInfo job_;
     bool pollInFlight_ = false;
     QTimer pollTimer_;
+    QTimer recheckTimer_;  // while refused: plan again every second
     QStringList batches_;
     uint64_t batchCount_ = 0;
 
