@@ -252,6 +252,19 @@ void TstUiMergeDialog::stoppedMergeIsResumedInANewInstance() {
         QTest::mouseClick(dialog->startButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Running, 10000);
         QVERIFY(dialog->stopButton()->isVisible());
+        // Pause holds it between batches; Resume goes on; paused again, then stopped.
+        QTest::mouseClick(dialog->pauseButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Paused, 10000);
+        QCOMPARE(dialog->pauseButton()->text(), QStringLiteral("&Resume"));
+        QTest::qWait(600);  // a batch under way when Pause arrived completes, and is polled
+        const uint64_t pausedAt = dialog->lastJob().progress.done;
+        QTest::qWait(800);  // polled meanwhile
+        QCOMPARE(dialog->lastJob().progress.done, pausedAt);
+        QVERIFY(dialog->progressText().contains(QStringLiteral("paused")));
+        QTest::mouseClick(dialog->pauseButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Running, 10000);
+        QTest::mouseClick(dialog->pauseButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Paused, 10000);
         QTest::mouseClick(dialog->stopButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Stopped, 30000);
         mergedFirst = dialog->lastJob().progress.done;
