@@ -251,6 +251,34 @@ void TestJobs::crashTestJobs() {
     QCOMPARE(int(final.state), int(JobState::Failed));
     QCOMPARE(final.error->detail, std::string("unknown-scenario"));
     QVERIFY(!e->crashTestOutcome(*bad).ok());
+
+    // The structured fields of a violation: a snapshot leak's chunks and store geometry, a
+    // clone's garbage region.
+    auto leak = e->startCrashTest({"snapshot", 1, 0, true});
+    QVERIFY(leak.ok());
+    QCOMPARE(int(waitFinal(*e, *leak).state), int(JobState::Finished));
+    outcome = e->crashTestOutcome(*leak);
+    QVERIFY(outcome.ok() && outcome->violation);
+    QCOMPARE(outcome->invariant, std::string("no-leaked-chunk"));
+    QVERIFY(!outcome->leakedChunks.empty());
+    QVERIFY(outcome->leakStore.has_value());
+    QVERIFY(outcome->leakStore->chunkBytes > 0 && outcome->leakStore->totalChunks >= outcome->leakStore->nextFreeChunk);
+    for (uint64_t c : outcome->leakedChunks) QVERIFY(c > 0 && c < outcome->leakStore->nextFreeChunk);
+    auto garbage = e->startCrashTest({"clone", 1, 0, true});
+    QVERIFY(garbage.ok());
+    QCOMPARE(int(waitFinal(*e, *garbage).state), int(JobState::Finished));
+    outcome = e->crashTestOutcome(*garbage);
+    QVERIFY(outcome.ok() && outcome->violation);
+    QVERIFY(outcome->garbageRegion.has_value());
+    QVERIFY(!outcome->leakStore.has_value());
+
+    // Progress while it runs, and a cancel between states.
+    auto longRun = e->startCrashTest({"snapshot", 2, 300, false});
+    QVERIFY(longRun.ok());
+    QTRY_VERIFY_WITH_TIMEOUT(e->job(*longRun)->progress.done > 0, 60000);
+    QVERIFY(e->cancelJob(*longRun).ok());
+    final = waitFinal(*e, *longRun);
+    QCOMPARE(int(final.state), int(JobState::Cancelled));
 }
 
 void TestJobs::secondJobOnTheSameDeviceIsRefused() {

@@ -45,6 +45,22 @@
         <source>A clone&apos;s regions, rate and source health, live</source>
         <translation>Regionen, Rate und Zustand der Quelle eines Klons, live</translation>
     </message>
+    <message>
+        <source>&amp;Rollback…</source>
+        <translation>&amp;Rollback …</translation>
+    </message>
+    <message>
+        <source>Roll the origin back to this snapshot (merge), with live progress</source>
+        <translation>Den Ursprung auf diesen Snapshot zurücksetzen (Merge), mit Live-Fortschritt</translation>
+    </message>
+    <message>
+        <source>&amp;Crash lab</source>
+        <translation>&amp;Crash-Labor</translation>
+    </message>
+    <message>
+        <source>Check every crash state of a recorded workload, with or without the kernel fixes</source>
+        <translation>Jeden Absturzzustand einer aufgezeichneten Last prüfen, mit oder ohne die Kernel-Korrekturen</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui</name>
@@ -424,6 +440,46 @@
         <source>Setting up the demo failed</source>
         <translation>Die Demo konnte nicht eingerichtet werden</translation>
     </message>
+    <message>
+        <source>%1 is attached as a loop device. Detach it before rolling back; nothing was changed.</source>
+        <translation>%1 ist als Loop-Gerät eingebunden. Lösen Sie es vor dem Rollback; es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>%1 is mounted read-write. Unmount it before rolling back; nothing was changed.</source>
+        <translation>%1 ist mit Schreibzugriff eingehängt. Hängen Sie es vor dem Rollback aus; es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>%1 is in use by another program. Stop it before rolling back; nothing was changed.</source>
+        <translation>%1 wird von einem anderen Programm verwendet. Beenden Sie es vor dem Rollback; es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>Starting the rollback failed</source>
+        <translation>Das Starten des Rollbacks ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Pausing the rollback failed</source>
+        <translation>Das Anhalten des Rollbacks ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Resuming the rollback failed</source>
+        <translation>Das Fortsetzen des Rollbacks ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Stopping the rollback failed</source>
+        <translation>Das Stoppen des Rollbacks ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>The crash test failed</source>
+        <translation>Der Absturztest ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>merging, interrupted</source>
+        <translation>Merge, unterbrochen</translation>
+    </message>
+    <message>
+        <source>A rollback of this snapshot was stopped or cut off. The origin is partly rolled back and shows the snapshot; Resume rollback finishes it.</source>
+        <translation>Ein Rollback dieses Snapshots wurde gestoppt oder abgebrochen. Der Ursprung ist teilweise zurückgesetzt und zeigt den Snapshot; „Rollback fortsetzen“ schließt ihn ab.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::AreaMapWidget</name>
@@ -743,6 +799,150 @@
     <message>
         <source>commits (in sequence)</source>
         <translation>Commits (in Reihenfolge)</translation>
+    </message>
+</context>
+<context>
+    <name>loopsnap::ui::CrashLabPage</name>
+    <message>
+        <source>Crash lab</source>
+        <translation>Crash-Labor</translation>
+    </message>
+    <message>
+        <source>Records a seeded workload&apos;s writes and flushes, then checks every crash state: what the disk may hold after a power cut at each point, reopened and checked against the invariants.</source>
+        <translation>Zeichnet die Schreibzugriffe und Flushes einer Last mit festem Seed auf und prüft dann jeden Absturzzustand: was die Platte nach einem Stromausfall an jeder Stelle enthalten kann, neu geöffnet und gegen die Invarianten geprüft.</translation>
+    </message>
+    <message>
+        <source>Scenario:</source>
+        <translation>Szenario:</translation>
+    </message>
+    <message>
+        <source>Snapshot (origin writes with concurrent copies)</source>
+        <translation>Snapshot (Schreibzugriffe auf den Ursprung mit parallelen Kopien)</translation>
+    </message>
+    <message>
+        <source>Clone (hydration and user writes)</source>
+        <translation>Klon (Hydrierung und Schreibzugriffe)</translation>
+    </message>
+    <message>
+        <source>Merge (rollback with a second snapshot)</source>
+        <translation>Merge (Rollback mit einem zweiten Snapshot)</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>Operations:</source>
+        <translation>Operationen:</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>Legacy order (pre-fix kernel)</source>
+        <translation>Alte Reihenfolge (Kernel vor der Korrektur)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>&amp;Starten</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Abbrechen</translation>
+    </message>
+    <message>
+        <source>Not run yet.</source>
+        <translation>Noch nicht gelaufen.</translation>
+    </message>
+    <message>
+        <source>Last log entries before the crash point:</source>
+        <translation>Letzte Logeinträge vor dem Absturzpunkt:</translation>
+    </message>
+    <message>
+        <source>COW store in the crash state, the leaked chunks marked:</source>
+        <translation>COW-Speicher im Absturzzustand, die verwaisten Chunks markiert:</translation>
+    </message>
+    <message>
+        <source>Legacy order reverts kernel commit 230c83afdd9c: exception records are committed in the order copies finish, so a crash can leave a later chunk&apos;s record on disk without an earlier one&apos;s, and that earlier chunk is leaked for good.
+The fixed order commits records strictly in allocation order (early finishers wait), so what is on disk is always a prefix of the allocations and no crash leaks a chunk.</source>
+        <translation>Die alte Reihenfolge nimmt Kernel-Commit 230c83afdd9c zurück: Exception-Einträge werden in der Reihenfolge festgeschrieben, in der die Kopien fertig werden; ein Absturz kann so den Eintrag eines späteren Chunks ohne den eines früheren auf der Platte lassen, und der frühere Chunk ist für immer verwaist.
+Die korrigierte Reihenfolge schreibt Einträge streng in Zuteilungsreihenfolge fest (früh Fertige warten), daher ist auf der Platte stets ein Anfangsstück der Zuteilungen, und kein Absturz lässt einen Chunk verwaisen.</translation>
+    </message>
+    <message>
+        <source>Legacy order reverts kernel commit 8b3fd1f5: the clone&apos;s metadata is committed before the destination is flushed, so a crash can keep &quot;hydrated&quot; for a region whose data was still in the disk&apos;s cache: the clone reads garbage.
+The fixed order freezes the changes, flushes the destination, then writes the metadata, so a region is marked hydrated on disk only once its data is durable.</source>
+        <translation>Die alte Reihenfolge nimmt Kernel-Commit 8b3fd1f5 zurück: Die Metadaten des Klons werden festgeschrieben, bevor das Ziel geleert (Flush) ist; ein Absturz kann so „hydriert“ für eine Region behalten, deren Daten noch im Cache der Platte lagen: Der Klon liest Müll.
+Die korrigierte Reihenfolge friert die Änderungen ein, leert das Ziel und schreibt dann die Metadaten, daher ist eine Region auf der Platte erst hydriert, wenn ihre Daten dauerhaft sind.</translation>
+    </message>
+    <message>
+        <source>Legacy order clears merged records before the origin is flushed (the kernel&apos;s snapshot-merge flushes first): a crash can drop the copied chunk from the origin while its record is already gone, and the rollback loses it.
+The fixed order flushes the origin before each batch&apos;s records are cleared, so every cleared chunk is already durable on the origin and a resumed merge finishes the rest.</source>
+        <translation>Die alte Reihenfolge löscht gemergte Einträge, bevor der Ursprung geleert (Flush) ist (snapshot-merge des Kernels leert zuerst): Ein Absturz kann den kopierten Chunk auf dem Ursprung verlieren, während sein Eintrag schon weg ist, und der Rollback verliert ihn.
+Die korrigierte Reihenfolge leert den Ursprung, bevor die Einträge eines Stapels gelöscht werden, daher ist jeder gelöschte Chunk schon dauerhaft auf dem Ursprung, und ein fortgesetzter Merge erledigt den Rest.</translation>
+    </message>
+    <message>
+        <source>Legacy order is ON: the check is expected to find the hole.</source>
+        <translation>Die alte Reihenfolge ist EIN: Die Prüfung soll die Lücke finden.</translation>
+    </message>
+    <message>
+        <source>Recording the workload…</source>
+        <translation>Die Last wird aufgezeichnet …</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen …</translation>
+    </message>
+    <message>
+        <source>%1 crash states checked</source>
+        <translation>%1 Absturzzustände geprüft</translation>
+    </message>
+    <message>
+        <source>of about %1</source>
+        <translation>von etwa %1</translation>
+    </message>
+    <message>
+        <source>%1 per second</source>
+        <translation>%1 pro Sekunde</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 crash states; no violation up to then.</source>
+        <translation>Nach %1 Absturzzuständen angehalten; bis dahin keine Verletzung.</translation>
+    </message>
+    <message>
+        <source>The crash test did not run to its end</source>
+        <translation>Der Absturztest lief nicht bis zum Ende</translation>
+    </message>
+    <message>
+        <source>%1 crash states checked at %2 crash points in %3 s.</source>
+        <translation>%1 Absturzzustände an %2 Absturzpunkten in %3 s geprüft.</translation>
+    </message>
+    <message>
+        <source>No violation</source>
+        <translation>Keine Verletzung</translation>
+    </message>
+    <message>
+        <source>Every crash state reopened cleanly and kept every invariant.</source>
+        <translation>Jeder Absturzzustand ließ sich sauber öffnen und hielt jede Invariante ein.</translation>
+    </message>
+    <message>
+        <source>Violation of %1</source>
+        <translation>Verletzung von %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Leaked COW chunk(s): %1</source>
+        <translation>
+            <numerusform>Verwaister COW-Chunk: %1</numerusform>
+            <numerusform>Verwaiste COW-Chunks: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Region that read garbage: %1</source>
+        <translation>Region, die Müll las: %1</translation>
     </message>
 </context>
 <context>
@@ -1444,6 +1644,191 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Loopsnap demo — %1</source>
         <translation>Loopsnap-Demo — %1</translation>
+    </message>
+    <message>
+        <source>Resume &amp;rollback…</source>
+        <translation>&amp;Rollback fortsetzen …</translation>
+    </message>
+</context>
+<context>
+    <name>loopsnap::ui::MergeDialog</name>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform>
+            <numerusform>%n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Rollback</source>
+        <translation>Rollback</translation>
+    </message>
+    <message>
+        <source>Reading the snapshot…</source>
+        <translation>Der Snapshot wird gelesen …</translation>
+    </message>
+    <message>
+        <source>Batches merged (each one durable before the next starts):</source>
+        <translation>Gemergte Stapel (jeder dauerhaft, bevor der nächste beginnt):</translation>
+    </message>
+    <message>
+        <source>Check &amp;again</source>
+        <translation>&amp;Erneut prüfen</translation>
+    </message>
+    <message>
+        <source>&amp;Start rollback</source>
+        <translation>Rollback &amp;starten</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Anhalten</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>S&amp;toppen</translation>
+    </message>
+    <message>
+        <source>&amp;Keep the empty store</source>
+        <translation>Leeren Speicher &amp;behalten</translation>
+    </message>
+    <message>
+        <source>&amp;Remove the store</source>
+        <translation>Speicher &amp;entfernen</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>S&amp;chließen</translation>
+    </message>
+    <message>
+        <source>&amp;Resume rollback</source>
+        <translation>Rollback &amp;fortsetzen</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>&amp;Fortsetzen</translation>
+    </message>
+    <message>
+        <source>This snapshot cannot be rolled back</source>
+        <translation>Dieser Snapshot kann nicht zurückgesetzt werden</translation>
+    </message>
+    <message numerus="yes">
+        <source>Rolling back overwrites %1 (%2) with the snapshot&apos;s contents: %n chunk(s) of %3 differ, %4 to copy.</source>
+        <translation>
+            <numerusform>Der Rollback überschreibt %1 (%2) mit dem Inhalt des Snapshots: %n Chunk zu %3 weicht ab, %4 zu kopieren.</numerusform>
+            <numerusform>Der Rollback überschreibt %1 (%2) mit dem Inhalt des Snapshots: %n Chunks zu %3 weichen ab, %4 zu kopieren.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A rollback of this snapshot was interrupted: it resumes where it stopped.</source>
+        <translation>Ein Rollback dieses Snapshots wurde unterbrochen: Er wird dort fortgesetzt, wo er stehen blieb.</translation>
+    </message>
+    <message>
+        <source>The origin stays usable meanwhile and shows the snapshot&apos;s contents from the start. Afterwards %1 is an empty snapshot of the rolled-back origin.</source>
+        <translation>Der Ursprung bleibt währenddessen benutzbar und zeigt von Anfang an den Inhalt des Snapshots. Danach ist %1 ein leerer Snapshot des zurückgesetzten Ursprungs.</translation>
+    </message>
+    <message>
+        <source>%1 is attached as %2. Detach it before rolling back.</source>
+        <translation>%1 ist als %2 eingebunden. Lösen Sie es vor dem Rollback.</translation>
+    </message>
+    <message>
+        <source>%1 is mounted read-write at %2 (%3). Unmount it before rolling back.</source>
+        <translation>%1 ist unter %2 mit Schreibzugriff eingehängt (%3). Hängen Sie es vor dem Rollback aus.</translation>
+    </message>
+    <message>
+        <source>%1 is in use by process %2 (%3). Stop that program before rolling back.</source>
+        <translation>%1 wird von Prozess %2 (%3) verwendet. Beenden Sie dieses Programm vor dem Rollback.</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>Es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>Roll back %1 to the snapshot %2</source>
+        <translation>%1 auf den Snapshot %2 zurücksetzen</translation>
+    </message>
+    <message>
+        <source>This origin has no other snapshots.</source>
+        <translation>Dieser Ursprung hat keine weiteren Snapshots.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The other snapshot(s) of this origin keep their contents: %1.</source>
+        <translation>
+            <numerusform>Der andere Snapshot dieses Ursprungs behält seinen Inhalt: %1.</numerusform>
+            <numerusform>Die anderen Snapshots dieses Ursprungs behalten ihren Inhalt: %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Wird gestartet …</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n chunk(s) left</source>
+        <translation>
+            <numerusform>%n Chunk übrig</numerusform>
+            <numerusform>%n Chunks übrig</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 of %2 copied</source>
+        <translation>%1 von %2 kopiert</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>noch etwa %1</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>angehalten</translation>
+    </message>
+    <message numerus="yes">
+        <source>Rolled back: %1 now holds the snapshot&apos;s contents (%n chunk(s) merged). %2 is an empty snapshot again: keep it to take the next changes, or remove its files.</source>
+        <translation>
+            <numerusform>Zurückgesetzt: %1 enthält nun den Inhalt des Snapshots (%n Chunk gemergt). %2 ist wieder ein leerer Snapshot: Behalten Sie ihn für die nächsten Änderungen, oder entfernen Sie seine Dateien.</numerusform>
+            <numerusform>Zurückgesetzt: %1 enthält nun den Inhalt des Snapshots (%n Chunks gemergt). %2 ist wieder ein leerer Snapshot: Behalten Sie ihn für die nächsten Änderungen, oder entfernen Sie seine Dateien.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 chunks. %3 is partly rolled back and still shows the snapshot; Resume rollback finishes it (also after a restart, or with loopsnapctl merge).</source>
+        <translation>Nach %1 von %2 Chunks gestoppt. %3 ist teilweise zurückgesetzt und zeigt weiter den Snapshot; „Rollback fortsetzen“ schließt ihn ab (auch nach einem Neustart oder mit loopsnapctl merge).</translation>
+    </message>
+    <message>
+        <source>The rollback failed.</source>
+        <translation>Der Rollback ist fehlgeschlagen.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Batch %1: origin chunks %2–%3 (%n chunk(s)), %4 left</source>
+        <translation>
+            <numerusform>Stapel %1: Ursprungs-Chunks %2–%3 (%n Chunk), %4 übrig</numerusform>
+            <numerusform>Stapel %1: Ursprungs-Chunks %2–%3 (%n Chunks), %4 übrig</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Batch %1: origin chunk %2, %3 left</source>
+        <translation>Stapel %1: Ursprungs-Chunk %2, %3 übrig</translation>
+    </message>
+    <message>
+        <source>The rollback goes on without this window; quitting Loopsnap stops it safely between batches.</source>
+        <translation>Der Rollback läuft ohne dieses Fenster weiter; das Beenden von Loopsnap hält ihn sicher zwischen zwei Stapeln an.</translation>
+    </message>
+    <message>
+        <source>The snapshot holds no changes: %1 already has its contents, there is nothing to roll back.</source>
+        <translation>Der Snapshot enthält keine Änderungen: %1 hat bereits seinen Inhalt, es gibt nichts zurückzusetzen.</translation>
     </message>
 </context>
 <context>

@@ -94,10 +94,10 @@ int runCrashtest(Context& ctx, const QStringList& args) {
             j["crash_point"] = qint64(r.crashPoint);
             j["trace"] = q(r.trace);
         }
-        if (r.hasStoreGeometry) {
+        if (r.leakStore) {
             j["leaked_chunks"] = numbers(r.leakedChunks);
-            j["store"] = QJsonObject{{"chunk_bytes", qint64(r.storeChunkBytes)}, {"cow_chunks", qint64(r.storeCowChunks)},
-                                     {"metadata_chunks", numbers(r.storeMetadataChunks)}, {"next_free", qint64(r.storeNextFree)}};
+            j["store"] = QJsonObject{{"chunk_bytes", qint64(r.leakStore->chunkBytes)}, {"cow_chunks", qint64(r.leakStore->totalChunks)},
+                                     {"metadata_chunks", numbers(r.leakStore->metadataChunks)}, {"next_free", qint64(r.leakStore->nextFreeChunk)}};
         }
         if (r.garbageRegion) j["garbage_region"] = qint64(*r.garbageRegion);
         printJson(j);

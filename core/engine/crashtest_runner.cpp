@@ -66,11 +66,12 @@ CrashTestRunner inProcessCrashTestRunner() {
         out.garbageRegion = report.cloneGarbageRegion;
         if (report.snapshotLeak) {
             out.leakedChunks = report.snapshotLeak->leakedChunks;
-            out.hasStoreGeometry = true;
-            out.storeChunkBytes = report.snapshotLeak->store.chunkBytes;
-            out.storeCowChunks = report.snapshotLeak->store.cowChunks;
-            out.storeNextFree = report.snapshotLeak->store.nextFree;
-            out.storeMetadataChunks = report.snapshotLeak->store.metadataChunks;
+            StoreLayout layout;
+            layout.chunkBytes = report.snapshotLeak->store.chunkBytes;
+            layout.totalChunks = report.snapshotLeak->store.cowChunks;
+            layout.nextFreeChunk = report.snapshotLeak->store.nextFree;
+            layout.metadataChunks = report.snapshotLeak->store.metadataChunks;
+            out.leakStore = layout;
         }
         return out;
     };

@@ -13,6 +13,7 @@
 #include "core/concurrency/executor.h"
 #include "core/engine/attach.h"
 #include "core/engine/serve_specs.h"
+#include "core/engine/merge_plan.h"
 #include "core/engine/workspace.h"
 #include "core/export/nbd_server.h"
 #include "core/util/progress.h"
@@ -649,6 +650,9 @@ Result<uint64_t> Engine::startMerge(const std::string& snapshotId) {
     auto o = l.originById(s->originId);
     if (!o) return notFound(s->originId);
     if (impl_->jobUsesDevice(snapshotId)) return makeError(ErrorCode::Busy, "a job is working on " + snapshotId, snapshotId, "job-running");
+    // Refused, before anything is opened or written, while the origin is attached, mounted
+    // read-write or held by another process (merge_plan.h).
+    LS_TRY(checkMergeAllowed(o->path, s->cowPath, impl_->kind()));
     LS_TRY(impl_->openOrigin(*o, l, s->cowPath));
     auto job = std::make_shared<Job>();
     job->info.kind = JobKind::Merge;
@@ -713,7 +717,11 @@ Result<uint64_t> Engine::startCrashTest(const CrashTestRequest& request) {
     return impl_->addJob(job, [runner, request](Job& j) {
         auto progress = [&j](const CrashTestProgress& p) {
             j.ownCounters.done.store(p.statesChecked, std::memory_order_relaxed);
-            j.ownCounters.total.store(p.statesChecked, std::memory_order_relaxed);  // states: known when the sweep ends
+            // The number of states is known only when the sweep ends: estimated from the crash
+            // points done so far (each point has its own number of states).
+            j.ownCounters.total.store(p.crashPointsDone ? std::max(p.statesChecked, p.statesChecked * p.crashPointsTotal / p.crashPointsDone)
+                                                        : p.statesChecked,
+                                      std::memory_order_relaxed);
             j.crashPointsDone.store(p.crashPointsDone, std::memory_order_relaxed);
             j.crashPointsTotal.store(p.crashPointsTotal, std::memory_order_relaxed);
         };

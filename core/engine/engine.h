@@ -102,10 +102,9 @@ struct CrashTestOutcome {
     std::string invariant, detail, trace;  // as `crashtest` prints them
     std::vector<uint64_t> leakedChunks;    // snapshot: COW chunks leaked
     std::optional<uint64_t> garbageRegion; // clone: the region that read garbage
-    // snapshot leak: the store's geometry (for the area map)
-    bool hasStoreGeometry = false;
-    uint64_t storeChunkBytes = 0, storeCowChunks = 0, storeNextFree = 0;
-    std::vector<uint64_t> storeMetadataChunks;
+    // Snapshot leak: the store's geometry as it loaded in the crash state (chunkBytes, totalChunks,
+    // nextFreeChunk, metadataChunks), for an area map with the leaked chunks marked.
+    std::optional<StoreLayout> leakStore;
 };
 using CrashTestRunner = std::function<Result<CrashTestOutcome>(const CrashTestRequest&,
                                                                const std::function<void(const CrashTestProgress&)>& progress,

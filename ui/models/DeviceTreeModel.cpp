@@ -224,9 +224,9 @@ QVariant DeviceTreeModel::snapshotData(const SnapshotInfo& s, int column, int ro
         if (role == Qt::ToolTipRole) return tr("Kernel status: %1").arg(q(s.status));
         break;
     case StateColumn:
-        if (role == Qt::DisplayRole) return stateText(s.state);
+        if (role == Qt::DisplayRole) return snapshotStateText(s);
         if (role == Qt::DecorationRole) return stateIcon(s.state);
-        if (role == Qt::ToolTipRole) return s.problem ? errorText(*s.problem) : stateToolTip(s.state);
+        if (role == Qt::ToolTipRole) return s.problem ? errorText(*s.problem) : snapshotStateToolTip(s);
         break;
     case BackendColumn: if (role == Qt::DisplayRole) return backendText(s.backend); break;
     }

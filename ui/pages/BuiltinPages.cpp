@@ -6,6 +6,8 @@ namespace loopsnap::ui {
 
 void registerExceptionMonitorPage();
 void registerHydrationDashboardPage();
+void registerMergeDialog();
+void registerCrashLabPage();
 
 void registerBuiltinPages() {
     static bool done = false;
@@ -13,6 +15,8 @@ void registerBuiltinPages() {
     done = true;
     registerExceptionMonitorPage();
     registerHydrationDashboardPage();
+    registerMergeDialog();
+    registerCrashLabPage();
     // Pages of other issues plug in here, e.g.:
     //   void registerExceptionMonitorPage();   (declared above this function)
     //   registerExceptionMonitorPage();

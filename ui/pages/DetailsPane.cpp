@@ -107,7 +107,7 @@ void DetailsPane::rebuild() {
         heading_->setText(tr("Snapshot %1").arg(QFileInfo(q(s->cowPath)).fileName()));
         const OriginInfo* origin = model_->origin(q(s->originId));
         status_ = q(s->status);
-        addRow(tr("State:"), stateText(s->state), stateToolTip(s->state));
+        addRow(tr("State:"), snapshotStateText(*s), snapshotStateToolTip(*s));
         if (s->problem) addRow(tr("Problem:"), errorText(*s->problem));
         addRow(tr("Status line:"), status_, tr("As the kernel prints it: <allocated>/<total> <metadata> sectors"));
         addRow(tr("Store:"), q(s->cowPath));

@@ -247,6 +247,12 @@ void MainWindow::updateActions() {
         const PageSpec* spec = findPage(a->data().toString());
         a->setEnabled(spec && (spec->subject == PageSubject::None || pageAppliesTo(*spec, ref.kind)));
     }
+    // A snapshot whose rollback was stopped or cut off offers to resume it.
+    if (QAction* merge = actions_.value(QStringLiteral("page:merge")); merge && findPage(QStringLiteral("merge"))) {
+        const SnapshotInfo* s = ref.kind == DeviceKind::Snapshot ? model_->snapshot(ref.id) : nullptr;
+        const bool interrupted = s && s->state == DeviceState::Merging && !s->mergeRunning;
+        merge->setText(interrupted ? tr("Resume &rollback…") : findPage(QStringLiteral("merge"))->title);
+    }
 }
 
 void MainWindow::showContextMenu(const QPoint& globalPos) {

@@ -6,10 +6,13 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QPixmap>
+#include <QPushButton>
 #include <QTimer>
 
 #include "ui/bridge/EngineBridge.h"
 #include "ui/demo/DemoSession.h"
+#include "ui/dialogs/MergeDialog.h"
+#include "ui/pages/CrashLabPage.h"
 #include "ui/pages/DevicesPage.h"
 #include "ui/pages/MainWindow.h"
 #include "ui/pages/PageRegistry.h"
@@ -69,6 +72,33 @@ void ScreenshotRunner::render() {
         if (demo) w->setSource(demo->sourceUri());
         w->show();
         QTimer::singleShot(1500, this, [this, w] { grabAndQuit(w); });
+        return;
+    }
+    if (view_ == QLatin1String("crashlab")) {
+        // The legacy snapshot scenario, run to its result: the violation, the trace, the area map.
+        auto* lab = qobject_cast<CrashLabPage*>(window_->openPage(view_, {}));
+        if (!lab) return fail(QStringLiteral("the page did not open: ") + view_);
+        lab->setScenario(QStringLiteral("snapshot"));
+        lab->setLegacy(true);
+        connect(lab, &CrashLabPage::finished, this, [this] { QTimer::singleShot(300, this, [this] { grabAndQuit(window_); }); });
+        lab->run();
+        return;
+    }
+    if (view_ == QLatin1String("merge") && demo) {
+        // The demo snapshot's rollback, started and paused after its first batches (or finished).
+        window_->devicesPage()->select({DeviceKind::Snapshot, demo->snapshotId()});
+        auto* dialog = qobject_cast<MergeDialog*>(window_->openPage(view_, {DeviceKind::Snapshot, demo->snapshotId()}));
+        if (!dialog) return fail(QStringLiteral("the page did not open: ") + view_);
+        connect(dialog, &MergeDialog::stageChanged, this, [this, dialog](MergeDialog::Stage s) {
+            if (s == MergeDialog::Stage::Ready) dialog->startButton()->click();
+            if (s == MergeDialog::Stage::Running && dialog->batchLines().isEmpty())
+                QTimer::singleShot(150, dialog, [dialog] {
+                    if (dialog->stage() == MergeDialog::Stage::Running) dialog->pauseButton()->click();
+                });
+            if (s == MergeDialog::Stage::Paused || s == MergeDialog::Stage::Finished || s == MergeDialog::Stage::Refused ||
+                s == MergeDialog::Stage::Failed)
+                QTimer::singleShot(600, this, [this, dialog] { grabAndQuit(dialog); });
+        });
         return;
     }
     const PageSpec* spec = findPage(view_);

@@ -26,6 +26,9 @@ QString byDetail(const std::string& detail, const QString& subject) {
         {"too-small", [](const QString& s) { return tr("%1 is too small: a store needs at least three chunks (header, one metadata area, one data chunk). Choose a larger size.").arg(s); }},
         {"no-space", [](const QString& s) { return tr("There is not enough free space for %1. Free some space or choose another folder.").arg(s); }},
         {"in-use", [](const QString& s) { return tr("%1 is in use read-write by another program. Close that program (or stop its loopsnapctl command) and try again.").arg(s); }},
+        {"origin-attached", [](const QString& s) { return tr("%1 is attached as a loop device. Detach it before rolling back; nothing was changed.").arg(s); }},
+        {"origin-mounted", [](const QString& s) { return tr("%1 is mounted read-write. Unmount it before rolling back; nothing was changed.").arg(s); }},
+        {"origin-in-use", [](const QString& s) { return tr("%1 is in use by another program. Stop it before rolling back; nothing was changed.").arg(s); }},
         {"merge-unfinished", [](const QString& s) { return tr("A rollback of %1 was interrupted. Finish it with Rollback before using the snapshot.").arg(s); }},
         {"origin-shorter", [](const QString& s) { return tr("The origin of %1 is shorter than the snapshot: it was resized. Restore its size first.").arg(s); }},
         {"origin-resized", [](const QString& s) { return tr("The origin of %1 is shorter than the snapshot: it was resized. Restore its size first.").arg(s); }},
@@ -82,6 +85,11 @@ QString actionText(const QString& action) {
         {"serve", QT_TRANSLATE_NOOP("loopsnap::ui", "Serving over NBD failed")},
         {"hydrate", QT_TRANSLATE_NOOP("loopsnap::ui", "Starting the hydration failed")},
         {"demo", QT_TRANSLATE_NOOP("loopsnap::ui", "Setting up the demo failed")},
+        {"merge", QT_TRANSLATE_NOOP("loopsnap::ui", "Starting the rollback failed")},
+        {"pause-merge", QT_TRANSLATE_NOOP("loopsnap::ui", "Pausing the rollback failed")},
+        {"resume-merge", QT_TRANSLATE_NOOP("loopsnap::ui", "Resuming the rollback failed")},
+        {"stop-merge", QT_TRANSLATE_NOOP("loopsnap::ui", "Stopping the rollback failed")},
+        {"crashtest", QT_TRANSLATE_NOOP("loopsnap::ui", "The crash test failed")},
     };
     auto it = table.find(action);
     return it == table.end() ? tr("The operation failed") : tr(*it);
@@ -115,6 +123,18 @@ QString stateToolTip(DeviceState state) {
     case DeviceState::Missing: return tr("A file of this entry is gone.");
     }
     return {};
+}
+
+QString snapshotStateText(const SnapshotInfo& s) {
+    if (s.state == DeviceState::Merging && !s.mergeRunning) return tr("merging, interrupted");
+    return stateText(s.state);
+}
+
+QString snapshotStateToolTip(const SnapshotInfo& s) {
+    if (s.state == DeviceState::Merging && !s.mergeRunning)
+        return tr("A rollback of this snapshot was stopped or cut off. The origin is partly rolled back and shows the snapshot; "
+                  "Resume rollback finishes it.");
+    return stateToolTip(s.state);
 }
 
 QString backendText(BackendKind kind) {

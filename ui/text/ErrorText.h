@@ -18,6 +18,9 @@ QString errorText(const Error& error);
 QString actionText(const QString& action);
 QString stateText(DeviceState state);
 QString stateToolTip(DeviceState state);
+// A snapshot's state, telling a running rollback from an interrupted one ("merging, interrupted").
+QString snapshotStateText(const SnapshotInfo& snapshot);
+QString snapshotStateToolTip(const SnapshotInfo& snapshot);
 QString backendText(BackendKind kind);
 QString storeTypeText(const QString& store);       // "P" -> "persistent"
 QString jobStateText(JobState state);
