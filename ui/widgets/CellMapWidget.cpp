@@ -85,6 +85,8 @@ void CellMapWidget::relayout() {
     bins_.setColorTable(colorTable_);
     bins_.fill(kBackgroundIndex);
     recolorBins(0, binCount_ - 1);
+    dirtyRows_.assign(size_t(rows), 0);  // the caller repaints everything after a relayout
+    dirtyRowList_.clear();
 }
 
 uint64_t CellMapWidget::cellEndOfBin(int64_t bin) const {
@@ -125,10 +127,49 @@ void CellMapWidget::recolorBins(int64_t firstBin, int64_t lastBin) {
     if (binCount_ == 0 || bins_.isNull()) return;
     firstBin = std::max<int64_t>(firstBin, 0);
     lastBin = std::min<int64_t>(lastBin, binCount_ - 1);
+    uchar* bits = bins_.bits();  // one detach check per call, not per bin
+    const qsizetype stride = bins_.bytesPerLine();
     for (int64_t b = firstBin; b <= lastBin; ++b) {
         const int x = int(b % columns_), y = int(b / columns_);
-        bins_.scanLine(y)[x] = colorIndexOfBin(b);
+        bits[y * stride + x] = colorIndexOfBin(b);
     }
+}
+
+void CellMapWidget::markRowsDirty(int row0, int row1) {
+    row0 = std::max(row0, 0);
+    row1 = std::min(row1, int(dirtyRows_.size()) - 1);
+    for (int r = row0; r <= row1; ++r)
+        if (!dirtyRows_[size_t(r)]) {
+            dirtyRows_[size_t(r)] = 1;
+            dirtyRowList_.push_back(r);
+        }
+    if (!flushQueued_ && !dirtyRowList_.empty()) {
+        flushQueued_ = true;
+        QMetaObject::invokeMethod(this, &CellMapWidget::flushDirty, Qt::QueuedConnection);
+    }
+}
+
+void CellMapWidget::flushDirty() {
+    flushQueued_ = false;
+    if (dirtyRowList_.empty()) return;
+    std::sort(dirtyRowList_.begin(), dirtyRowList_.end());
+    // Runs of consecutive rows; while there are too many, merge across the smallest gap.
+    std::vector<std::pair<int, int>> runs;
+    for (int r : dirtyRowList_) {
+        dirtyRows_[size_t(r)] = 0;
+        if (!runs.empty() && runs.back().second + 1 == r) runs.back().second = r;
+        else runs.emplace_back(r, r);
+    }
+    dirtyRowList_.clear();
+    while (runs.size() > size_t(kMaxDirtyRects)) {
+        size_t best = 0;
+        for (size_t i = 1; i + 1 < runs.size(); ++i)
+            if (runs[i + 1].first - runs[i].second < runs[best + 1].first - runs[best].second) best = i;
+        runs[best].second = runs[best + 1].second;
+        runs.erase(runs.begin() + long(best) + 1);
+    }
+    const int s = cellPixels_, w = columns_ * s;
+    for (auto [r0, r1] : runs) update(QRect(0, r0 * s, w, (r1 - r0 + 1) * s));
 }
 
 void CellMapWidget::cellsChanged(uint64_t first, uint64_t count) {
@@ -136,12 +177,7 @@ void CellMapWidget::cellsChanged(uint64_t first, uint64_t count) {
     const uint64_t last = std::min<uint64_t>(cells_.size(), first + count) - 1;
     const int64_t b0 = int64_t(first / cellsPerBin_), b1 = int64_t(last / cellsPerBin_);
     recolorBins(b0, b1);
-    const int s = cellPixels_;
-    const int row0 = int(b0 / columns_), row1 = int(b1 / columns_);
-    if (row0 == row1)
-        update(QRect(int(b0 % columns_) * s, row0 * s, int(b1 - b0 + 1) * s, s));
-    else
-        update(QRect(0, row0 * s, columns_ * s, (row1 - row0 + 1) * s));
+    markRowsDirty(int(b0 / columns_), int(b1 / columns_));
 }
 
 int64_t CellMapWidget::binAt(QPoint pos) const {
@@ -163,7 +199,11 @@ size_t CellMapWidget::memoryBytes() const {
 
 void CellMapWidget::paintEvent(QPaintEvent* event) {
     QPainter p(this);
-    const QRect exposed = event->rect();
+    for (const QRect& r : event->region()) paintBins(p, r);  // only the exposed bands
+    paintOverlay(p, event->rect());
+}
+
+void CellMapWidget::paintBins(QPainter& p, const QRect& exposed) {
     p.fillRect(exposed, palette().color(QPalette::Window));
     const int s = cellPixels_;
     const QRect source = QRect(exposed.left() / s, exposed.top() / s, exposed.width() / s + 2, exposed.height() / s + 2)
@@ -179,7 +219,6 @@ void CellMapWidget::paintEvent(QPaintEvent* event) {
         }
         // Pixels of the last row past the last bin keep the background (index 255).
     }
-    paintOverlay(p, exposed);
 }
 
 void CellMapWidget::mouseMoveEvent(QMouseEvent* event) {

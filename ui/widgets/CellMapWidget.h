@@ -11,7 +11,11 @@
 // A bin holding cells of several categories is coloured by its mix: the blend of its two most
 // frequent categories in their proportion, quantised to the colour table.
 //
-// Only changed bins are recoloured and repainted (update() of their bounding rectangle).
+// Only changed bins are recoloured and repainted. cellsChanged() recolours at once but only
+// marks the rows it touched; one queued flush per event-loop pass (per frame of a live view)
+// turns the marked rows into at most kMaxDirtyRects bands for update(), and paintEvent draws
+// only the exposed bands. (An update() per change cost more than everything else of a frame:
+// each one merges a rectangle into the widget's dirty QRegion, O(rectangles) apiece.)
 // Thread: GUI thread only.
 #pragma once
 
@@ -21,6 +25,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace loopsnap::ui {
 
@@ -29,6 +34,7 @@ class CellMapWidget : public QWidget {
 public:
     static constexpr int kMaxCellPixels = 14;
     static constexpr int kMaxCategories = 8;
+    static constexpr int kMaxDirtyRects = 16;
 
     explicit CellMapWidget(QWidget* parent = nullptr);
 
@@ -78,6 +84,9 @@ private:
     void relayout();
     void rebuildColorTable();
     void recolorBins(int64_t firstBin, int64_t lastBin);  // inclusive
+    void markRowsDirty(int row0, int row1);                 // inclusive; queues flushDirty()
+    void flushDirty();
+    void paintBins(QPainter& p, const QRect& exposed);
     uint8_t colorIndexOfBin(int64_t bin) const;
 
     QVector<QColor> colors_;
@@ -90,6 +99,9 @@ private:
     int64_t binCount_ = 0;
     int mixSteps_ = 1;              // quantisation steps of a two-category blend
     int64_t hoveredBin_ = -1;
+    std::vector<uint8_t> dirtyRows_;   // per bin row: changed since the last flush
+    std::vector<int> dirtyRowList_;
+    bool flushQueued_ = false;
 };
 
 }  // namespace loopsnap::ui
