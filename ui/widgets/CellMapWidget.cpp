@@ -87,6 +87,7 @@ void CellMapWidget::relayout() {
     recolorBins(0, binCount_ - 1);
     dirtyRows_.assign(size_t(rows), 0);  // the caller repaints everything after a relayout
     dirtyRowList_.clear();
+    pendingBins_.clear();                // recoloured above
 }
 
 uint64_t CellMapWidget::cellEndOfBin(int64_t bin) const {
@@ -135,22 +136,36 @@ void CellMapWidget::recolorBins(int64_t firstBin, int64_t lastBin) {
     }
 }
 
-void CellMapWidget::markRowsDirty(int row0, int row1) {
-    row0 = std::max(row0, 0);
-    row1 = std::min(row1, int(dirtyRows_.size()) - 1);
-    for (int r = row0; r <= row1; ++r)
-        if (!dirtyRows_[size_t(r)]) {
-            dirtyRows_[size_t(r)] = 1;
-            dirtyRowList_.push_back(r);
+void CellMapWidget::recolorPending() {
+    if (pendingBins_.empty()) return;
+    std::sort(pendingBins_.begin(), pendingBins_.end());
+    int64_t b0 = pendingBins_.front().first, b1 = pendingBins_.front().second;
+    auto apply = [this](int64_t first, int64_t last) {
+        recolorBins(first, last);
+        const int row0 = std::max(0, int(first / columns_));
+        const int row1 = std::min(int(last / columns_), int(dirtyRows_.size()) - 1);
+        for (int r = row0; r <= row1; ++r)
+            if (!dirtyRows_[size_t(r)]) {
+                dirtyRows_[size_t(r)] = 1;
+                dirtyRowList_.push_back(r);
+            }
+    };
+    for (auto [first, last] : pendingBins_) {
+        if (first <= b1 + 1) {
+            b1 = std::max(b1, last);
+        } else {
+            apply(b0, b1);
+            b0 = first;
+            b1 = last;
         }
-    if (!flushQueued_ && !dirtyRowList_.empty()) {
-        flushQueued_ = true;
-        QMetaObject::invokeMethod(this, &CellMapWidget::flushDirty, Qt::QueuedConnection);
     }
+    apply(b0, b1);
+    pendingBins_.clear();
 }
 
 void CellMapWidget::flushDirty() {
     flushQueued_ = false;
+    recolorPending();
     if (dirtyRowList_.empty()) return;
     std::sort(dirtyRowList_.begin(), dirtyRowList_.end());
     // Runs of consecutive rows; while there are too many, merge across the smallest gap.
@@ -176,8 +191,11 @@ void CellMapWidget::cellsChanged(uint64_t first, uint64_t count) {
     if (count == 0 || first >= cells_.size()) return;
     const uint64_t last = std::min<uint64_t>(cells_.size(), first + count) - 1;
     const int64_t b0 = int64_t(first / cellsPerBin_), b1 = int64_t(last / cellsPerBin_);
-    recolorBins(b0, b1);
-    markRowsDirty(int(b0 / columns_), int(b1 / columns_));
+    pendingBins_.emplace_back(b0, b1);
+    if (!flushQueued_) {
+        flushQueued_ = true;
+        QMetaObject::invokeMethod(this, &CellMapWidget::flushDirty, Qt::QueuedConnection);
+    }
 }
 
 int64_t CellMapWidget::binAt(QPoint pos) const {
@@ -198,6 +216,7 @@ size_t CellMapWidget::memoryBytes() const {
 }
 
 void CellMapWidget::paintEvent(QPaintEvent* event) {
+    recolorPending();  // a paint (or grab) before the queued flush still shows the current state
     QPainter p(this);
     for (const QRect& r : event->region()) paintBins(p, r);  // only the exposed bands
     paintOverlay(p, event->rect());
@@ -209,7 +228,10 @@ void CellMapWidget::paintBins(QPainter& p, const QRect& exposed) {
     const QRect source = QRect(exposed.left() / s, exposed.top() / s, exposed.width() / s + 2, exposed.height() / s + 2)
                              .intersected(bins_.rect());
     if (!source.isEmpty() && binCount_) {
-        p.drawImage(QRect(source.left() * s, source.top() * s, source.width() * s, source.height() * s), bins_, source);
+        // Convert just the exposed bins (drawImage of an Indexed8 image would convert the whole
+        // image for every band drawn).
+        const QImage part = bins_.copy(source).convertToFormat(QImage::Format_RGB32);
+        p.drawImage(QRect(source.left() * s, source.top() * s, source.width() * s, source.height() * s), part);
         if (s >= 6) {  // hairline gaps between large cells
             p.setPen(palette().color(QPalette::Window));
             for (int x = source.left(); x <= source.right() + 1; ++x)

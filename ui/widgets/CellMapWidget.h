@@ -11,11 +11,13 @@
 // A bin holding cells of several categories is coloured by its mix: the blend of its two most
 // frequent categories in their proportion, quantised to the colour table.
 //
-// Only changed bins are recoloured and repainted. cellsChanged() recolours at once but only
-// marks the rows it touched; one queued flush per event-loop pass (per frame of a live view)
-// turns the marked rows into at most kMaxDirtyRects bands for update(), and paintEvent draws
-// only the exposed bands. (An update() per change cost more than everything else of a frame:
-// each one merges a rectangle into the widget's dirty QRegion, O(rectangles) apiece.)
+// Only changed bins are recoloured and repainted, once per frame: cellsChanged() only records
+// the changed bin range; one queued flush per event-loop pass (per frame of a live view)
+// recolours each changed bin once (a region that went hydrating and hydrated in one frame is
+// recoloured once) and turns the touched rows into at most kMaxDirtyRects bands for update();
+// paintEvent converts and draws only the exposed bands. (An update() per change cost more than
+// everything else of a frame: each merges a rectangle into the widget's dirty QRegion.) A paint
+// or grab before the flush recolours first, so what is drawn is always current.
 // Thread: GUI thread only.
 #pragma once
 
@@ -84,8 +86,8 @@ private:
     void relayout();
     void rebuildColorTable();
     void recolorBins(int64_t firstBin, int64_t lastBin);  // inclusive
-    void markRowsDirty(int row0, int row1);                 // inclusive; queues flushDirty()
     void flushDirty();
+    void recolorPending();  // the recorded ranges, once each; marks their rows
     void paintBins(QPainter& p, const QRect& exposed);
     uint8_t colorIndexOfBin(int64_t bin) const;
 
@@ -99,7 +101,8 @@ private:
     int64_t binCount_ = 0;
     int mixSteps_ = 1;              // quantisation steps of a two-category blend
     int64_t hoveredBin_ = -1;
-    std::vector<uint8_t> dirtyRows_;   // per bin row: changed since the last flush
+    std::vector<std::pair<int64_t, int64_t>> pendingBins_;  // changed bin ranges, not yet recoloured
+    std::vector<uint8_t> dirtyRows_;   // per bin row: recoloured since the last flush
     std::vector<int> dirtyRowList_;
     bool flushQueued_ = false;
 };
