@@ -3,6 +3,8 @@
 // fills; with a deliberately small ring the counters resync to the engine's.
 #include <QtTest>
 
+#include <QCheckBox>
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 
@@ -32,6 +34,9 @@ T callAndWait(EngineBridge& bridge, std::function<Result<T>(Engine&)> work) {
 }
 
 struct Rig {
+    // A demo device lives in a folder named like DemoSession's (the legacy switch shows there).
+    explicit Rig(bool demo = false)
+        : dir(demo ? QDir::temp().filePath(QStringLiteral("loopsnap-demo-XXXXXX")) : QDir::temp().filePath(QStringLiteral("tst_ui_exception_monitor-XXXXXX"))) {}
     QTemporaryDir dir;
     EngineBridge bridge;
     SnapshotInfo snap;
@@ -137,6 +142,88 @@ private slots:
         const SnapshotTrace engine = rig.trace();
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->counters().committed, engine.committed, 20000);
         QCOMPARE(page->model()->counters().areaWrites, engine.areaWrites);
+    }
+
+    // Events v2: only a drop marker of this snapshot's source makes the monitor re-read.
+    void onlyItsOwnDropsResync_data() {
+        QTest::addColumn<quint32>("markerSource");
+        QTest::addColumn<bool>("resyncs");
+        QTest::newRow("this snapshot") << quint32(5) << true;
+        QTest::newRow("another device") << quint32(6) << false;
+        QTest::newRow("untracked sources") << quint32(kAllSources) << true;
+    }
+    void onlyItsOwnDropsResync() {
+        QFETCH(quint32, markerSource);
+        QFETCH(bool, resyncs);
+        ExceptionMonitorPage page;
+        SnapshotTrace trace;
+        trace.eventSource = 5;
+        StoreLayout layout;
+        layout.chunkBytes = 4096;
+        layout.totalChunks = 64;
+        layout.exceptionsPerArea = 256;
+        layout.metadataChunks = {0, 1};
+        page.resize(900, 600);
+        page.show();
+        page.resync(trace, layout, QString());
+        QSignalSpy spy(&page, &ExceptionMonitorPage::resyncRequested);
+        const int64_t now = steadyNowNs();
+        std::vector<Event> events{Event{EventKind::ExceptionAllocated, 5, 0, 3, 2, 0, now},
+                                  Event{EventKind::EventsDropped, markerSource, 0, 9, 9, 0, now}};
+        page.applyFrame(LiveFrame{events, now, 9});
+        QCOMPARE(spy.count(), resyncs ? 1 : 0);
+        QCOMPARE(page.model()->rowCount(), 1);  // the event itself still applies
+        if (resyncs) {
+            page.resync(trace, layout, QString());
+            QVERIFY2(page.noteText().contains(QStringLiteral("of this snapshot were dropped")), qPrintable(page.noteText()));
+        }
+    }
+
+    // On a demo device the switch (labelled as the pre-fix kernel behaviour) reaches the engine
+    // for this snapshot, and the commits then follow completion order.
+    void legacySwitchReachesTheEngine() {
+        Rig rig(/*demo=*/true);
+        QVERIFY(rig.start(1 << 16));
+        auto widget = rig.page();
+        auto* page = qobject_cast<ExceptionMonitorPage*>(widget.get());
+        page->resize(1100, 700);
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        QCheckBox* box = nullptr;
+        for (QCheckBox* b : page->findChildren<QCheckBox*>())
+            if (b->text().contains(QStringLiteral("pre-fix kernel"))) box = b;
+        QVERIFY(box);
+        QVERIFY(box->isVisible());
+        QVERIFY(!box->isChecked());
+        QVERIFY(!rig.trace().legacyCompletionOrder);
+        const uint64_t before = page->resyncs();
+        box->click();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() > before, 20000);
+        QVERIFY(rig.trace().legacyCompletionOrder);
+        QVERIFY(box->isChecked());
+        QVERIFY2(page->noteText().contains(QStringLiteral("completion order")), qPrintable(page->noteText()));
+        const uint64_t job = rig.startWorkload(3000);
+        QTRY_VERIFY_WITH_TIMEOUT(jobStateFinal(rig.job(job).state), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(page->model()->counters().committed >= rig.trace().committed, 20000);
+        // Legacy: a copy that finished early committed at once, before a lower sequence.
+        const auto& commits = page->model()->trace().commits;
+        bool outOfSequence = false;
+        for (size_t i = 1; i < commits.size(); ++i) outOfSequence = outOfSequence || commits[i].seq < commits[i - 1].seq;
+        QVERIFY2(outOfSequence, "legacy ordering: commits should follow completion order");
+        box->click();  // and back
+        QTRY_VERIFY_WITH_TIMEOUT(!rig.trace().legacyCompletionOrder, 20000);
+    }
+
+    // A snapshot outside a demo folder offers no legacy switch.
+    void noLegacySwitchOnOrdinaryDevices() {
+        Rig rig;
+        QVERIFY(rig.start(1 << 16));
+        auto widget = rig.page();
+        auto* page = qobject_cast<ExceptionMonitorPage*>(widget.get());
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        for (QCheckBox* b : page->findChildren<QCheckBox*>())
+            if (b->text().contains(QStringLiteral("pre-fix kernel"))) QVERIFY(!b->isVisible());
     }
 };
 

@@ -157,6 +157,102 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() > before, 20000);
         QVERIFY(page->regions().doneRegions() > 0);
     }
+
+    // Events v2: drops are counted per source; only a marker of this clone's source (or of
+    // untracked sources) makes the dashboard re-read, and the note then says so.
+    void onlyItsOwnDropsResync_data() {
+        QTest::addColumn<quint32>("markerSource");
+        QTest::addColumn<bool>("resyncs");
+        QTest::newRow("this clone") << quint32(7) << true;
+        QTest::newRow("another device") << quint32(8) << false;
+        QTest::newRow("untracked sources") << quint32(kAllSources) << true;
+    }
+    void onlyItsOwnDropsResync() {
+        QFETCH(quint32, markerSource);
+        QFETCH(bool, resyncs);
+        HydrationDashboardPage page;
+        CloneInfo info;
+        info.sizeBytes = 64 * kRegionBytes;
+        info.regionBytes = kRegionBytes;
+        page.setClone(info);
+        CloneRegionMap map;
+        map.regionBytes = kRegionBytes;
+        map.regions.assign(64, 0);
+        map.eventSource = 7;
+        page.resize(800, 600);
+        page.show();
+        page.resync(map, QString());
+        QSignalSpy spy(&page, &HydrationDashboardPage::resyncRequested);
+        const int64_t now = steadyNowNs();
+        std::vector<Event> events{Event{EventKind::RegionHydrated, 7, 0, 3, 1, 0, now},
+                                  Event{EventKind::EventsDropped, markerSource, 0, 5, 5, 0, now}};
+        page.applyFrame(LiveFrame{events, now, 5});
+        QCOMPARE(spy.count(), resyncs ? 1 : 0);
+        QCOMPARE(page.regions().doneRegions(), uint64_t(1));  // the event itself still applies
+        if (resyncs) {
+            page.resync(map, QString());
+            QVERIFY2(page.noteText().contains(QStringLiteral("of this clone were dropped")), qPrintable(page.noteText()));
+        }
+    }
+
+    // Before two samples the rate is unknown: "measuring…", never "Rate 0 B/s".
+    void rateSaysMeasuringBeforeTwoSamples() {
+        HydrationDashboardPage page;
+        CloneInfo info;
+        info.sizeBytes = 64 * kRegionBytes;
+        info.regionBytes = kRegionBytes;
+        page.setClone(info);
+        CloneRegionMap map;
+        map.regionBytes = kRegionBytes;
+        map.regions.assign(64, 0);
+        map.eventSource = 7;
+        page.resize(800, 600);
+        page.show();
+        page.resync(map, QString());
+        QVERIFY2(page.rateText().startsWith(QStringLiteral("Rate measuring…")), qPrintable(page.rateText()));
+        QVERIFY(!page.rateText().contains(QStringLiteral("0 B/s")));
+        const int64_t t0 = steadyNowNs();
+        page.applyFrame(LiveFrame{{}, t0, 0});  // one sample: still no rate
+        QVERIFY(page.rateText().startsWith(QStringLiteral("Rate measuring…")));
+        QVERIFY2(page.rateText().endsWith(QStringLiteral("foreground I/O measuring…")), qPrintable(page.rateText()));
+        std::vector<Event> events{Event{EventKind::RegionHydrated, 7, 0, 0, 4, 0, t0 + 1}};
+        page.applyFrame(LiveFrame{events, t0 + 500'000'000, 0});
+        QVERIFY2(!page.rateText().contains(QStringLiteral("measuring")), qPrintable(page.rateText()));
+        QVERIFY(page.hydrationRate() > 0);
+        // The engine's foreground counter (all user I/O, none of it seen in events) replaces
+        // the events' estimate: measuring again until it has two samples of its own.
+        page.setForegroundBytes(1000, t0);
+        QVERIFY2(page.rateText().endsWith(QStringLiteral("foreground I/O measuring…")), qPrintable(page.rateText()));
+        page.setForegroundBytes(1000 + (1 << 20), t0 + 1'000'000'000);
+        QVERIFY(page.foregroundRate() > 0.99 * (1 << 20) && page.foregroundRate() < 1.01 * (1 << 20));
+    }
+
+    // Wired to the engine, the foreground rate counts reads too (not only writes that hydrated).
+    void foregroundRateCountsReadsThroughTheEngine() {
+        Rig rig;
+        QVERIFY(rig.start(1 << 16));
+        const PageSpec* spec = findPage(QStringLiteral("hydration"));
+        std::unique_ptr<QWidget> widget(spec->create(PageContext{&rig.bridge, DeviceRef{DeviceKind::Clone, rig.cloneId}, nullptr}, nullptr));
+        auto* page = qobject_cast<HydrationDashboardPage*>(widget.get());
+        page->resize(900, 700);
+        page->show();
+        QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
+        const std::string id = rig.cloneId.toStdString();
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 2500 && page->foregroundRate() <= 0) {
+            callAndWait<bool>(rig.bridge, [id](Engine& e) -> Result<bool> {
+                LS_ASSIGN(auto dev, e.device(id));
+                std::vector<std::byte> buf(1 << 20);
+                LS_TRY(dev->read(0, buf));
+                return true;
+            });
+            QTest::qWait(50);
+        }
+        QVERIFY2(page->foregroundRate() > 0, qPrintable(page->rateText()));
+        QCOMPARE(page->regions().foregroundBytesTotal(), uint64_t(0));  // no write hydrated anything
+        QCOMPARE(rig.info().hydratedRegions, uint64_t(0));
+    }
 };
 
 QTEST_MAIN(TestHydrationDashboard)

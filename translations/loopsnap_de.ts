@@ -1252,13 +1252,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>Resynced from the engine&apos;s status after the view was hidden.</source>
         <translation>Nach dem Ausblenden der Ansicht aus dem Status der Engine neu abgeglichen.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n event(s) were dropped: resynced from the engine&apos;s status.</source>
-        <translation>
-            <numerusform>%n Ereignis wurde verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
-            <numerusform>%n Ereignisse wurden verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>%1 / %2 chunks</source>
         <translation>%1 / %2 Chunks</translation>
@@ -1268,12 +1261,27 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>unbekannt</translation>
     </message>
     <message>
-        <source>Events were dropped: resynced from the engine&apos;s status.</source>
-        <translation>Ereignisse wurden verworfen: aus dem Status der Engine neu abgeglichen.</translation>
-    </message>
-    <message>
         <source>The exception monitor cannot follow this snapshot: %1</source>
         <translation>Der Exception-Monitor kann diesem Snapshot nicht folgen: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n event(s) of this snapshot were dropped: resynced from the engine&apos;s status.</source>
+        <translation>
+            <numerusform>%n Ereignis dieses Snapshots wurde verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
+            <numerusform>%n Ereignisse dieses Snapshots wurden verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Switch the commit order</source>
+        <translation>Commit-Reihenfolge umschalten</translation>
+    </message>
+    <message>
+        <source>Legacy ordering on: commits now follow completion order (the pre-fix kernel behaviour).</source>
+        <translation>Legacy-Reihenfolge an: Commits folgen jetzt der Fertigstellungsreihenfolge (das Verhalten des Kernels vor der Korrektur).</translation>
+    </message>
+    <message>
+        <source>Legacy ordering off: commits advance strictly in sequence again.</source>
+        <translation>Legacy-Reihenfolge aus: Commits rücken wieder streng der Reihe nach vor.</translation>
     </message>
 </context>
 <context>
@@ -1334,13 +1342,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>Resynced from the engine&apos;s status after the view was hidden.</source>
         <translation>Nach dem Ausblenden der Ansicht aus dem Status der Engine neu abgeglichen.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n event(s) were dropped: resynced from the engine&apos;s status.</source>
-        <translation>
-            <numerusform>%n Ereignis wurde verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
-            <numerusform>%n Ereignisse wurden verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>%1 %</source>
         <translation>%1 %</translation>
@@ -1348,10 +1349,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>%1 / %2 regions · %3 / %4</source>
         <translation>%1 / %2 Regionen · %3 / %4</translation>
-    </message>
-    <message>
-        <source>Rate %1/s · ETA %2 · foreground I/O %3/s</source>
-        <translation>Rate %1/s · verbleibend %2 · Vordergrund-E/A %3/s</translation>
     </message>
     <message>
         <source>Hydrated: every region is on the destination.</source>
@@ -1386,10 +1383,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>Fortsetzen</translation>
     </message>
     <message>
-        <source>Events were dropped: resynced from the engine&apos;s status.</source>
-        <translation>Ereignisse wurden verworfen: aus dem Status der Engine neu abgeglichen.</translation>
-    </message>
-    <message>
         <source>The dashboard cannot follow this clone: %1</source>
         <translation>Das Dashboard kann diesem Klon nicht folgen: %1</translation>
     </message>
@@ -1404,6 +1397,37 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Change hydration tuning</source>
         <translation>Hydrierungseinstellungen ändern</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n event(s) of this clone were dropped: resynced from the engine&apos;s status.</source>
+        <translation>
+            <numerusform>%n Ereignis dieses Klons wurde verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
+            <numerusform>%n Ereignisse dieses Klons wurden verworfen: aus dem Status der Engine neu abgeglichen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>measuring…</source>
+        <translation>wird gemessen …</translation>
+    </message>
+    <message>
+        <source>Rate %1 · ETA %2 · foreground I/O %3</source>
+        <translation>Rate %1 · verbleibend %2 · Vordergrund-E/A %3</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>Rate measuring… · ETA measuring… · foreground I/O %1</source>
+        <translation>Rate wird gemessen … · verbleibend wird gemessen … · Vordergrund-E/A %1</translation>
+    </message>
+    <message>
+        <source>Rate %1/s · ETA %2 · foreground I/O %3</source>
+        <translation>Rate %1/s · verbleibend %2 · Vordergrund-E/A %3</translation>
     </message>
 </context>
 <context>

@@ -130,6 +130,9 @@ public:
     virtual Result<SnapshotTrace> snapshotTrace(const std::string& cowPath);
     virtual Result<StoreLayout> storeLayout(const std::string& cowPath);
     virtual Result<CloneRegionMap> cloneRegionMap(const std::string& metaPath);
+    // DEMONSTRATION: the pre-fix completion-order commit for one open snapshot, switched while
+    // its I/O goes on (Snapshot::setLegacyCompletionOrder).
+    virtual Status setLegacyCompletionOrder(const std::string& cowPath, bool legacy);
 };
 
 // The userspace engine over files (snapshot_files.h, clone_files.h).

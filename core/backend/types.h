@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/util/device_state.h"
 #include "core/util/result.h"
 
 namespace loopsnap {
@@ -24,7 +25,6 @@ Result<BackendKind> parseBackendKind(const std::string& text);
 // One state enum for every device a workspace lists. Snapshot states (cli-contract.md: valid,
 // invalid, overflow, merging, missing; plus merge-failed) and clone states (hydrating, hydrated,
 // failed, missing). An origin is valid, merging (one of its snapshots merges into it) or missing.
-enum class DeviceState : uint8_t { Valid, Invalid, Overflow, Merging, MergeFailed, Hydrating, Hydrated, Failed, Missing };
 const char* deviceStateName(DeviceState state) noexcept;  // the contract's words: "valid", ..., "merge-failed"
 
 struct SnapshotInfo {
@@ -72,6 +72,9 @@ struct CloneInfo {
     uint64_t hydratedRegions = 0, totalRegions = 0, hydratingRegions = 0;
     bool hydrationEnabled = false;
     uint32_t hydrationThreshold = 1, hydrationBatchSize = 1;
+    // Foreground (user) I/O through the open clone since it opened here, every request counted
+    // whether or not it hydrated a region (0 when not open, or when the backend cannot count).
+    uint64_t foregroundBytesRead = 0, foregroundBytesWritten = 0;
     bool open = false;
     std::string device;      // kernel backend: the dm device while it is up ("/dev/mapper/..."), else ""
     std::optional<Error> problem;   // a source error names its region here

@@ -35,6 +35,9 @@ std::string Backend::originDevicePath(const std::string&) { return {}; }
 Result<CloneRegionMap> Backend::cloneRegionMap(const std::string& metaPath) {
     return makeError(ErrorCode::Unsupported, "this backend has no region map", metaPath, "capability-unsupported");
 }
+Status Backend::setLegacyCompletionOrder(const std::string& cowPath, bool) {
+    return makeError(ErrorCode::Unsupported, "this backend cannot switch the commit order", cowPath, "capability-unsupported");
+}
 
 namespace {
 
@@ -713,6 +716,9 @@ public:
                 info.dest = resolveClonePath(info.dest, metaPath);
             }
             fillClone(info, clone->status(), clone->size());
+            const Clone::ForegroundIo io = clone->foregroundIo();
+            info.foregroundBytesRead = io.bytesRead;
+            info.foregroundBytesWritten = io.bytesWritten + io.bytesDiscarded;
             if (auto err = clone->hydrationError()) info.problem = *err;
             info.open = true;
             return info;
@@ -797,6 +803,13 @@ public:
         return t;
     }
 
+    Status setLegacyCompletionOrder(const std::string& cowPath, bool legacy) override {
+        auto snap = liveSnapshot(cowPath);
+        if (!snap) return makeError(ErrorCode::InvalidArgument, "snapshot " + cowPath + " is not open", cowPath, "not-open");
+        snap->setLegacyCompletionOrder(legacy);
+        return {};
+    }
+
     Result<StoreLayout> storeLayout(const std::string& cowPath) override {
         // The kernel's persistent layout: chunk 0 the header, then areas of one metadata chunk
         // followed by chunkBytes/16 data chunks.
@@ -826,6 +839,7 @@ public:
         if (!clone) return makeError(ErrorCode::InvalidArgument, "clone " + metaPath + " is not open", metaPath, "not-open");
         CloneRegionMap map;
         map.regionBytes = clone->geometry().regionSize;
+        map.eventSource = clone->eventSource();
         RegionBitmap bits = clone->hydratedBitmap();
         map.regions.resize(bits.regions());
         for (uint64_t r = 0; r < bits.regions(); ++r) map.regions[r] = bits.test(r) ? 2 : 0;

@@ -88,13 +88,22 @@ void Clone::start() {
     hooks.next = [this](uint64_t from, uint64_t maxCount) { return nextUnhydratedRun(from, maxCount); };
     hooks.copy = [this](RegionRun run) { return hydrateRun(run, false); };
     hooks.userIoActive = [this] { return userIo_.load(std::memory_order_acquire) > 0; };
+    hooks.finished = [this] { publish(EventKind::HydrationFinished, 0, regionCount()); };
+    hooks.stoppedOnError = [this](const Error& error) {
+        Event e{EventKind::HydrationStopped, 0, 0, lastSourceErrorRegion_.load(std::memory_order_relaxed)};
+        publish(e.withError(error.code));
+    };
     scheduler_ = std::make_unique<HydrationScheduler>(std::move(hooks), options_.hydrationThreshold,
                                                       options_.hydrationBatchSize);
     if (options_.hydrationEnabled) scheduler_->setEnabled(true);
     if (options_.commitInterval.count() > 0) committer_ = std::thread([this] { committerLoop(); });
 }
 
-Clone::~Clone() { (void)close(); }
+Clone::~Clone() {
+    (void)close();
+    scheduler_.reset();  // no hydration event after SourceUnregistered
+    if (options_.events && eventSource_) options_.events->unregisterSource(eventSource_);
+}
 
 Status Clone::close() {
     {
@@ -130,14 +139,21 @@ Status Clone::failIfFailed() const {
 }
 
 void Clone::publish(EventKind kind, uint64_t a, uint64_t b, uint64_t c) const {
+    publish(Event{kind, 0, 0, a, b, c});
+}
+
+void Clone::publish(Event e) const {
     if (!options_.events) return;
-    Event e{};
-    e.kind = kind;
     e.source = eventSource_;
-    e.a = a;
-    e.b = b;
-    e.c = c;
     options_.events->publish(e);
+}
+
+void Clone::enterFailMode(const Error& why) {
+    // Caller holds the commit mutex (CloneFailed and StateChanged are published under it).
+    if (failed_.exchange(true)) return;
+    const DeviceState previous = fullyHydrated() ? DeviceState::Hydrated : DeviceState::Hydrating;
+    publish(Event::stateChanged(0, previous, DeviceState::Failed));
+    publish(Event{EventKind::CloneFailed}.withError(why.code));
 }
 
 Status Clone::commitTransaction(std::optional<uint64_t> flushArrival, bool onlyIfChanged) {
@@ -169,7 +185,7 @@ Status Clone::commitTransaction(std::optional<uint64_t> flushArrival, bool onlyI
         if (newly) {
             auto st = metadata_->commit(frozen);
             if (!st.ok()) {
-                failed_ = true;
+                enterFailMode(st.error());
                 return st;
             }
             publish(EventKind::CloneCommit, newly, 1);
@@ -180,7 +196,7 @@ Status Clone::commitTransaction(std::optional<uint64_t> flushArrival, bool onlyI
         if (newly) {
             auto st = metadata_->commit(frozen);
             if (!st.ok()) {
-                failed_ = true;
+                enterFailMode(st.error());
                 return st;
             }
             publish(EventKind::CloneCommit, newly, 0);
@@ -226,8 +242,11 @@ void Clone::markHydrated(uint64_t first, uint64_t count) {
                 ++added;
             }
     }
-    hydratedCount_.fetch_add(added, std::memory_order_acq_rel);
+    const uint64_t before = hydratedCount_.fetch_add(added, std::memory_order_acq_rel);
     progress_.done.fetch_add(added, std::memory_order_relaxed);
+    // The region that completes the clone (exactly one caller sees it; under its range lock).
+    if (added && before + added == geometry_.regionCount())
+        publish(Event::stateChanged(0, DeviceState::Hydrating, DeviceState::Hydrated));
 }
 
 std::optional<RegionRun> Clone::nextUnhydratedRun(uint64_t from, uint64_t maxCount) const {
@@ -240,7 +259,8 @@ std::optional<RegionRun> Clone::nextUnhydratedRun(uint64_t from, uint64_t maxCou
 }
 
 Status Clone::sourceError(uint64_t region, const Error& error) {
-    publish(EventKind::CloneSourceError, region, uint64_t(error.code));
+    lastSourceErrorRegion_.store(region, std::memory_order_relaxed);
+    publish(Event{EventKind::CloneSourceError, 0, 0, region, uint64_t(error.code)}.withError(error.code));
     return makeError(error.code, "cannot read region " + std::to_string(region) + " of clone " + options_.name +
                                      " from its source (" + source_->describe() + "): " + error.message);
 }
@@ -309,6 +329,7 @@ Status Clone::read(uint64_t offset, std::span<std::byte> out) {
     const uint64_t rs = geometry_.regionSize, end = offset + out.size();
     const uint64_t r0 = offset / rs, r1 = (end - 1) / rs;
     auto guard = regionLocks_.lockShared(regionBegin(r0), regionEnd(r1));
+    userBytesRead_.fetch_add(out.size(), std::memory_order_relaxed);
     // Consecutive regions with the same state become one request.
     uint64_t r = r0;
     while (r <= r1) {
@@ -337,6 +358,7 @@ Status Clone::write(uint64_t offset, std::span<const std::byte> data, WriteFlags
         const uint64_t rs = geometry_.regionSize, end = offset + data.size();
         const uint64_t r0 = offset / rs, r1 = (end - 1) / rs;
         auto guard = regionLocks_.lockExclusive(regionBegin(r0), regionEnd(r1));
+        userBytesWritten_.fetch_add(data.size(), std::memory_order_relaxed);
         for (uint64_t r = r0; r <= r1; ++r) {
             uint64_t rb = regionBegin(r), re = regionEnd(r);
             uint64_t b = std::max(offset, rb), e = std::min(end, re);
@@ -373,6 +395,7 @@ Status Clone::discard(uint64_t offset, uint64_t length) {
     {
         UserIoScope scope(*this);
         auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
+        userBytesDiscarded_.fetch_add(regionEnd(last - 1) - regionBegin(first), std::memory_order_relaxed);
         if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
         markHydrated(first, last - first);
     }

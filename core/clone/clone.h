@@ -37,8 +37,14 @@
 //   RegionHydrated (a whole-region user write)       that write's exclusive range lock
 //   CloneSourceError                                 the failed request's range lock (shared for
 //                                                    a read, exclusive for a write or a copy)
-//   CloneCommit                                      the commit mutex (no range lock)
-//   RegionsDiscarded, HydrationEnabled               none
+//   StateChanged hydrating -> hydrated               the range lock of the write or copy that
+//                                                    hydrated the last region
+//   CloneCommit; CloneFailed and StateChanged        the commit mutex (no range lock)
+//   -> failed (a metadata write failed)
+//   RegionsDiscarded, HydrationEnabled,              none (HydrationFinished/HydrationStopped come
+//   HydrationFinished, HydrationStopped,             from the scheduler's threads, with none of
+//   SourceRegistered/SourceUnregistered              its locks held; SourceUnregistered from
+//                                                    ~Clone, after the final commit)
 // So a listener must not call into this clone (its I/O would wait for the range lock the publisher
 // holds, and a commit from the listener would deadlock on the commit mutex); it only records, as
 // the listener contract requires.
@@ -141,6 +147,15 @@ public:
     RegionBitmap hydratedBitmap() const;
     // done = hydrated regions, total = regions, bytes = bytes copied by hydration (for the rate).
     const ProgressCounters& progress() const { return progress_; }
+    // Foreground (user) I/O through this clone since it opened: every read and write request's
+    // bytes, hydrated regions or not, and the bytes of the whole regions discards covered.
+    // Lock-free counters, sampled by a dashboard for its foreground rate.
+    struct ForegroundIo { uint64_t bytesRead = 0, bytesWritten = 0, bytesDiscarded = 0; };
+    ForegroundIo foregroundIo() const {
+        return {userBytesRead_.load(std::memory_order_relaxed), userBytesWritten_.load(std::memory_order_relaxed),
+                userBytesDiscarded_.load(std::memory_order_relaxed)};
+    }
+    uint32_t eventSource() const { return eventSource_; }
     CloneStatus status();
     uint64_t metadataGeneration();
 
@@ -160,6 +175,8 @@ private:
     Status copyRegionsLocked(uint64_t first, uint64_t count, bool userTriggered);
     Status sourceError(uint64_t region, const Error& error);
     void publish(EventKind kind, uint64_t a, uint64_t b = 0, uint64_t c = 0) const;
+    void publish(Event event) const;  // stamps the source
+    void enterFailMode(const Error& why);
     void committerLoop();
 
     struct UserIoScope {
@@ -182,6 +199,8 @@ private:
     std::atomic<uint64_t> hydrating_{0};
     std::atomic<int> userIo_{0};
     std::atomic<bool> failed_{false};
+    std::atomic<uint64_t> lastSourceErrorRegion_{0};
+    std::atomic<uint64_t> userBytesRead_{0}, userBytesWritten_{0}, userBytesDiscarded_{0};
     std::atomic<bool> discardPassdown_{true};
     ProgressCounters progress_;
 

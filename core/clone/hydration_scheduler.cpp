@@ -110,6 +110,11 @@ void HydrationScheduler::run() {
             if (cursor_ == 0) {
                 finished_ = true;
                 cv_.notify_all();
+                if (hooks_.finished) {
+                    lk.unlock();
+                    hooks_.finished();
+                    lk.lock();
+                }
                 continue;
             }
             cursor_ = 0;
@@ -120,12 +125,17 @@ void HydrationScheduler::run() {
         RegionRun runToCopy = *next;
         pool_->submit([this, runToCopy] {
             Status st = hooks_.copy(runToCopy);
+            bool stoppedNow = false;
             {
                 std::lock_guard g(mutex_);
                 inFlight_ -= runToCopy.count;
-                if (!st.ok() && !error_) error_ = st.error();
+                if (!st.ok() && !error_) {
+                    error_ = st.error();
+                    stoppedNow = true;
+                }
             }
             cv_.notify_all();
+            if (stoppedNow && hooks_.stoppedOnError) hooks_.stoppedOnError(st.error());
         });
     }
 }

@@ -44,6 +44,10 @@ struct HydrationHooks {
     // Copies the run (the clone skips regions hydrated meanwhile). Called on a worker thread.
     std::function<Status(RegionRun run)> copy;
     std::function<bool()> userIoActive;
+    // Optional. Called once when a rescan found nothing left (finished), and when a copy error
+    // stopped the scheduler (stoppedOnError, with that error), with no scheduler lock held.
+    std::function<void()> finished;
+    std::function<void(const Error&)> stoppedOnError;
 };
 
 class HydrationScheduler {

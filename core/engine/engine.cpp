@@ -75,6 +75,8 @@ struct Job {
     std::thread thread;
     std::string deviceId;                  // the device it keeps busy ("" none)
     std::mutex joinMutex;                  // serialises joining `thread`
+    std::thread ticker;                    // publishes JobProgress (see publishProgress)
+    bool bodyDone = false;                 // guarded by mutex: the job's thread has returned
 
     OperationCounters& counters() { return op ? op->counters() : ownCounters; }  // caller holds mutex
     void setState(JobState s) {
@@ -256,8 +258,41 @@ struct Engine::Impl {
         }
         job->setState(JobState::Running);
         Job* raw = job.get();
-        job->thread = std::thread([raw, body = std::move(body)] { body(*raw); });
+        job->thread = std::thread([raw, body = std::move(body)] {
+            body(*raw);
+            {
+                std::lock_guard lock(raw->mutex);
+                raw->bodyDone = true;
+            }
+            raw->changed.notify_all();
+        });
+        job->ticker = std::thread([raw, events = sink] { publishProgress(*raw, *events); });
         return id;
+    }
+    // The job's event source ("job:<id>"): JobProgress on every state change and at most ten
+    // times a second while the counters move, until the final state; then SourceUnregistered.
+    // Runs on a thread of its own, publishing with no engine lock held.
+    static void publishProgress(Job& job, EventSink& events) {
+        const uint32_t source = events.registerSource("job:" + std::to_string(job.info.id));
+        std::unique_lock lock(job.mutex);
+        JobState published = JobState::Pending;
+        uint64_t publishedDone = UINT64_MAX;
+        for (;;) {
+            const JobState state = job.info.state;
+            OperationCounters& c = job.counters();
+            const uint64_t done = c.done.load(std::memory_order_relaxed), total = c.total.load(std::memory_order_relaxed);
+            if (state != published || done != publishedDone) {
+                published = state;
+                publishedDone = done;
+                lock.unlock();
+                events.publish(Event::jobProgress(source, job.info.id, done, total, state));
+                lock.lock();
+            }
+            if ((jobStateFinal(job.info.state) || job.bodyDone) && job.info.state == published) break;
+            job.changed.wait_for(lock, std::chrono::milliseconds(100));
+        }
+        lock.unlock();
+        events.unregisterSource(source);
     }
     static void finishOperationJob(Job& job, Result<OperationOutcome> outcome) {
         // The finished operation is released (it holds the devices open); its last counters stay.
@@ -433,6 +468,8 @@ Engine::~Engine() {
         std::lock_guard lock(job->joinMutex);
         if (job->thread.joinable()) job->thread.join();
     }
+    for (auto& job : jobs)
+        if (job->ticker.joinable()) job->ticker.join();
     std::set<std::string> origins, clones;
     {
         std::lock_guard lock(impl_->mutex);
@@ -880,6 +917,14 @@ Status Engine::stopServing(uint64_t serveId) {
 // ---- events and capabilities ----
 
 EventRing& Engine::eventRing() { return *impl_->ring; }
+
+Status Engine::setLegacyCompletionOrder(const std::string& snapshotId, bool legacy) {
+    WorkspaceList l = impl_->snapshotOfList();
+    auto s = l.snapshotById(snapshotId);
+    if (!s) return notFound(snapshotId);
+    LS_TRY(impl_->openById(snapshotId));
+    return impl_->backend->setLegacyCompletionOrder(s->cowPath, legacy);
+}
 std::shared_ptr<EventSink> Engine::eventSink() { return impl_->sink; }
 
 Result<SnapshotTrace> Engine::snapshotTrace(const std::string& snapshotId) {

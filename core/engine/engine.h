@@ -22,8 +22,11 @@
 // - Order: a create/add is saved to the workspace (atomically, see workspace.h) before the call
 //   returns; forget() removes the entry and touches no store file.
 // - Events (core/events): published by the engine's objects on the thread that caused them, into
-//   one ring that a UI drains per frame. Events are hints: after a drop a consumer resyncs from
-//   the info calls. Job progress is read from job(): counters sampled by the caller.
+//   one ring that a UI drains per frame (events v2, core/events/event.h). Events are hints: the
+//   ring marks a drop per source (EventsDropped) and the consumer resyncs that device's view
+//   from the info calls. Every device has a source while it is open; every job has one
+//   ("job:<id>") with JobProgress on each state change and at most 10 per second while its
+//   counters move (a thread per job publishes them); exact progress is read from job().
 // - Destruction: stops every job between its steps (a merge or hydration stopped this way
 //   resumes in a later Engine), closes every device (final flush and commit) and joins threads.
 #pragma once
@@ -270,6 +273,10 @@ public:
     Result<SnapshotTrace> snapshotTrace(const std::string& snapshotId);   // userspace only
     Result<StoreLayout> storeLayout(const std::string& snapshotId);
     Result<CloneRegionMap> cloneRegionMap(const std::string& cloneId);    // userspace only
+    // DEMONSTRATION (the exception monitor's switch): the pre-fix kernel's completion-order
+    // commit for one snapshot, switched at run time while its I/O goes on (opens it when
+    // needed). Userspace only; EngineOptions::legacyCompletionOrder sets it for every snapshot.
+    Status setLegacyCompletionOrder(const std::string& snapshotId, bool legacy);
 
 private:
     struct Impl;

@@ -61,6 +61,9 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
         impl->store = std::move(persistent);
     }
 
+    // The source is registered (SourceRegistered published) before any lock is taken; a failed
+    // attach unregisters it again when `impl` goes.
+    impl->source = impl_->core->events->registerSource("snapshot:" + impl->name);
     // Attach like LVM does: with origin I/O quiesced (exclusive), so no write slips between
     // loading the exceptions and the snapshot becoming visible to origin writes.
     std::unique_lock lock(impl_->snapshotsMutex);
@@ -72,16 +75,25 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
     raw->table.load(std::move(records));
     impl->chunkBytes = uint64_t(impl->store->chunkSectors()) * 512;
     if (!load.valid) impl->state.store(SnapshotState::Invalid);
-    impl->source = impl_->core->events->registerSource("snapshot:" + impl->name);
+    const uint32_t source = impl->source;
+    const uint64_t chunkBytes = impl->chunkBytes, loaded = raw->table.size();
     std::shared_ptr<Snapshot> snap(new Snapshot(std::move(impl), impl_->executor));
     impl_->snapshots.push_back(snap);
+    lock.unlock();
+    impl_->core->events->publish(Event{EventKind::SnapshotAttached, source, 0, chunkBytes, loaded});
     return snap;
 }
 
 void Origin::detachSnapshot(const std::shared_ptr<Snapshot>& snapshot) {
-    std::unique_lock lock(impl_->snapshotsMutex);
-    auto& v = impl_->snapshots;
-    v.erase(std::remove(v.begin(), v.end(), snapshot), v.end());
+    bool found = false;
+    {
+        std::unique_lock lock(impl_->snapshotsMutex);
+        auto& v = impl_->snapshots;
+        auto it = std::remove(v.begin(), v.end(), snapshot);
+        found = it != v.end();
+        v.erase(it, v.end());
+    }
+    if (found) impl_->core->events->publish(Event{EventKind::SnapshotDetached, snapshot->eventSource()});
 }
 
 std::vector<std::shared_ptr<Snapshot>> Origin::snapshots() const {

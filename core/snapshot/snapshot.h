@@ -16,18 +16,23 @@
 //
 // Events and locks (listener.h's contract asks listeners never to block): events are gathered
 // while engine locks are held and published after the snapshot's commitMutex/tableMutex and the
-// origin's snapshotsMutex are released, with these exceptions, where a listener runs while the
-// calling thread still holds
-//   - Origin::write/discard (ExceptionAllocated, SnapshotInvalidated of a full store): the
-//     origin's snapshotsMutex shared and the exclusive range lock of the written range;
-//   - Snapshot::write (ExceptionAllocated, SnapshotOverflowed, SnapshotInvalidated): the
-//     exclusive range lock of the written range;
+// origin's snapshotsMutex are released, with exactly these exceptions, where a listener runs
+// while the calling thread still holds
+//   - Origin::write/discard (ExceptionAllocated, SnapshotInvalidated and StateChanged of a full
+//     store): the origin's snapshotsMutex shared and the exclusive range lock of the written range;
+//   - Snapshot::write (ExceptionAllocated, SnapshotOverflowed, SnapshotInvalidated, StateChanged):
+//     the exclusive range lock of the written range;
 //   - SnapshotMerge::run, while it protects a batch's range in the other snapshots
-//     (ExceptionAllocated, SnapshotInvalidated of those snapshots): as Origin::write.
-// (MergeStarted/MergeBatch/MergeFinished/MergeFailed are published with no engine lock held.)
-// A listener that blocked there would stall I/O to that range, never deadlock the engine unless
-// it calls back into it (which the contract forbids); copy-job events (CopyStarted, CopyFinished, ExceptionCommitted,
-// AreaWritten) are published with no engine lock held.
+//     (ExceptionAllocated, SnapshotInvalidated, StateChanged of those snapshots): as Origin::write.
+// Published with no engine lock held: copy-job events (CopyStarted, CopyFinished,
+// ExceptionCommitted, AreaWritten, and SnapshotInvalidated/StateChanged of a failed commit), the
+// merge's (MergeStarted, MergeBatch, MergePaused, MergeResumed, MergeStopped, MergeFinished,
+// MergeFailed, and StateChanged to merging / merge-failed), SourceRegistered and SnapshotAttached
+// (Origin::attachSnapshot, after the switch), SnapshotDetached (detachSnapshot; a finished merge)
+// and SourceUnregistered (the thread that drops the last reference to the snapshot: its origin's
+// destruction, a detach's caller, or the last copy job).
+// A listener that blocked under a range lock would stall I/O to that range, never deadlock the
+// engine unless it calls back into it (which the contract forbids).
 #pragma once
 
 #include <atomic>
@@ -104,6 +109,8 @@ public:
     uint32_t chunkBytes() const;
     StoreType storeType() const;
     bool legacyCompletionOrder() const;
+    // DEMONSTRATION: switches the commit order at run time (SnapshotOptions::legacyCompletionOrder).
+    void setLegacyCompletionOrder(bool legacy);
     const std::string& name() const;
     uint32_t eventSource() const;
     const SnapshotCounters& counters() const;

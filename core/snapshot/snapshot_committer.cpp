@@ -55,7 +55,8 @@ void Snapshot::Impl::startCopy(Executor& executor, const std::shared_ptr<Pending
         counters.copiesFinished.fetch_add(1, std::memory_order_relaxed);
         {
             EventBatch ev(*origin->events, source);
-            ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
+            Event& e = ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
+            if (!copy.ok()) e.withError(copy.error().code);
         }
         complete(pe, std::move(copy));
     });
@@ -66,8 +67,10 @@ void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, Statu
     {
         std::lock_guard lock(commitMutex);
         pe->copy = std::move(copy);
-        if (legacy) {
+        if (legacy || pe->seq < completeSeq) {
             // Pre-fix behaviour (before kernel commit 230c83afdd9c): commit in completion order.
+            // (seq < completeSeq: allocated while legacy was on, which already let later ones
+            // commit; it cannot wait for its turn any more.)
             if (pe->seq != completeSeq) counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
             completeSeq = std::max(completeSeq, pe->seq + 1);
             commitOne(pe, events);
@@ -134,10 +137,37 @@ void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, Even
 void Snapshot::Impl::markInvalid(const Error& why, EventBatch& events) {
     // Caller holds commitMutex.
     if (state.load() == SnapshotState::Invalid) return;
-    state.store(SnapshotState::Invalid);
+    setState(SnapshotState::Invalid, events);
     invalidReason = why;
     store->drop();
-    events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why.code));
+    events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why.code)).withError(why.code);
+}
+
+void Snapshot::Impl::setState(SnapshotState next, EventBatch& events) {
+    SnapshotState previous = state.exchange(next);
+    if (previous != next) events.add(Event::stateChanged(source, deviceStateOf(previous), deviceStateOf(next)));
+}
+
+Snapshot::Impl::~Impl() {
+    if (source && origin) origin->events->unregisterSource(source);
+}
+
+void Snapshot::Impl::setLegacy(bool on) {
+    EventBatch events(*origin->events, source);  // published after the lock is released
+    {
+        std::lock_guard lock(commitMutex);
+        if (legacy == on) return;
+        legacy = on;
+        // Legacy commits in completion order: what waits for a lower sequence commits now.
+        while (on && !outOfOrder.empty()) {
+            auto next = outOfOrder.begin()->second;
+            outOfOrder.erase(outOfOrder.begin());
+            counters.waitingOutOfOrder.fetch_sub(1, std::memory_order_relaxed);
+            completeSeq = std::max(completeSeq, next->seq + 1);
+            commitOne(next, events);
+        }
+    }
+    doneCv.notify_all();
 }
 
 void Snapshot::Impl::invalidate(const Error& why) {

@@ -37,23 +37,42 @@ struct PendingException {
 };
 
 // Events are gathered while engine locks are held and published after they are released, so
-// listeners never run under an engine lock (listener.h's contract).
+// listeners never run under the locks the batch was filled under (snapshot.h lists the
+// exceptions). No allocation for up to kInline events per batch (one origin write of up to
+// 16 chunks, one commit round); a bigger batch spills into a vector once and grows it
+// geometrically, so the cost per event stays constant. Not thread-safe: one batch per thread.
 class EventBatch {
 public:
+    static constexpr size_t kInline = 16;
     EventBatch(const EventSink& sink, uint32_t source) : sink_(sink), source_(source) {}
     ~EventBatch() { publish(); }
-    void add(EventKind kind, uint64_t seq = 0, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0) {
-        if (sink_.hasListeners()) events_.push_back(Event{kind, source_, seq, a, b, c, 0});
+    EventBatch(const EventBatch&) = delete;
+    EventBatch& operator=(const EventBatch&) = delete;
+    Event& add(EventKind kind, uint64_t seq = 0, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0) {
+        return add(Event{kind, source_, seq, a, b, c, 0});
+    }
+    Event& add(Event e) {
+        if (!sink_.hasListeners()) return scratch_;
+        e.source = source_;
+        if (n_ < kInline) return inline_[n_++] = e;
+        if (spill_.empty()) spill_.reserve(4 * kInline);
+        spill_.push_back(e);
+        return spill_.back();
     }
     void publish() {
-        for (auto& e : events_) sink_.publish(e);
-        events_.clear();
+        for (size_t i = 0; i < n_; ++i) sink_.publish(inline_[i]);
+        for (auto& e : spill_) sink_.publish(e);
+        n_ = 0;
+        spill_.clear();
     }
 
 private:
     const EventSink& sink_;
     uint32_t source_;
-    std::vector<Event> events_;
+    size_t n_ = 0;
+    Event inline_[kInline];
+    std::vector<Event> spill_;
+    Event scratch_{};  // what add() returns when nobody listens
 };
 
 struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
@@ -63,7 +82,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     StoreType type = StoreType::Persistent;
     uint64_t chunkBytes = 0;
     uint64_t sizeBytes = 0;
-    bool legacy = false;
+    bool legacy = false;         // guarded by commitMutex (setLegacyCompletionOrder)
     bool readOnly = false;
     std::string name;
     uint32_t source = 0;
@@ -86,6 +105,13 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     std::mutex doneMutex;
     std::condition_variable doneCv;
 
+    ~Impl();  // unregisters the event source (the device is gone: no event of it follows)
+    // Stores the state and adds StateChanged to `events` when it differs.
+    void setState(SnapshotState next, EventBatch& events);
+    // Switches commit ordering at run time (caller holds no lock): turning legacy on commits the
+    // copies waiting out of order at once; turning it off commits a copy allocated before the
+    // switch as soon as it finishes (the order it had was already the legacy one).
+    void setLegacy(bool on);
     bool lookup(uint64_t chunk, uint64_t* cowChunk) const;
     // Allocates a pending exception for `chunk` (caller holds the origin range exclusively).
     Result<std::shared_ptr<PendingException>> allocate(uint64_t chunk, EventBatch& events);
@@ -123,6 +149,16 @@ inline std::vector<ChunkSlice> slices(uint64_t offset, uint64_t length, uint64_t
         pos += n;
     }
     return out;
+}
+inline DeviceState deviceStateOf(SnapshotState s) {
+    switch (s) {
+    case SnapshotState::Valid: return DeviceState::Valid;
+    case SnapshotState::Invalid: return DeviceState::Invalid;
+    case SnapshotState::Overflow: return DeviceState::Overflow;
+    case SnapshotState::Merging: return DeviceState::Merging;
+    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
+    }
+    return DeviceState::Invalid;
 }
 inline uint64_t alignDown(uint64_t v, uint64_t a) { return v / a * a; }
 inline uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }

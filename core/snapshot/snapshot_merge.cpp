@@ -39,6 +39,7 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
     Snapshot::Impl& s = *snapshot->impl_;
     const std::string what = "cannot merge snapshot " + s.name + " into " + o.core->name + ": ";
 
+    EventBatch events(*o.core->events, s.source);  // StateChanged, published after the locks go
     // Exclusive: no origin write is between protect() and its device write, no attach or detach.
     std::unique_lock snapshots(o.snapshotsMutex);
     if (std::find(o.snapshots.begin(), o.snapshots.end(), snapshot) == o.snapshots.end())
@@ -81,7 +82,7 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
         if (beyond)
             return makeError(ErrorCode::Corruption, what + "exception for chunk " + std::to_string(*beyond) + " lies beyond the end of the origin (" +
                                                         std::to_string(originSize / s.chunkBytes) + " chunks): the store does not fit this origin");
-        s.state.store(SnapshotState::Merging);
+        s.setState(SnapshotState::Merging, events);
     }
     o.merging = snapshot;
 
@@ -99,10 +100,10 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
 Error SnapshotMerge::Impl::fail(Error error) {
     // Records of the failed batch stay in the table and in the store: the origin keeps reading
     // them from the COW, so its contents stay the snapshot's. The kernel shows "Merge failed".
-    s().state.store(SnapshotState::MergeFailed);
-    failed.store(true);
     EventBatch events(*o().core->events, s().source);
-    events.add(EventKind::MergeFailed, 0, uint64_t(error.code));
+    s().setState(SnapshotState::MergeFailed, events);
+    failed.store(true);
+    events.add(EventKind::MergeFailed, 0, uint64_t(error.code)).withError(error.code);
     error.message = "merge of " + s().name + " into " + o().core->name + " failed: " + error.message;
     return error;
 }
@@ -171,6 +172,7 @@ void SnapshotMerge::Impl::finish() {
     finished.store(true);
     EventBatch events(*o().core->events, s().source);
     events.add(EventKind::MergeFinished, 0, counters.mergedChunks.load());
+    events.add(EventKind::SnapshotDetached);  // the merged snapshot left its origin
 }
 
 Result<MergeOutcome> SnapshotMerge::run() {
@@ -193,15 +195,31 @@ Result<MergeOutcome> SnapshotMerge::run() {
         EventBatch events(*m.o().core->events, m.s().source);
         events.add(EventKind::MergeStarted, 0, remainingChunks());
     }
+    // MergePaused/MergeResumed/MergeStopped are published when the merge actually holds,
+    // goes on or stops between two batches, with no lock held.
+    auto publishControl = [this, &m](EventKind kind) {
+        EventBatch events(*m.o().core->events, m.s().source);
+        events.add(kind, 0, remainingChunks());
+    };
     for (;;) {
+        bool paused;
+        {
+            std::lock_guard lock(m.control);
+            paused = m.pauseRequested && !m.stopRequested;
+        }
+        if (paused) publishControl(EventKind::MergePaused);
+        bool stop;
         {
             std::unique_lock lock(m.control);
             m.controlCv.wait(lock, [&] { return !m.pauseRequested || m.stopRequested; });
-            if (m.stopRequested) {
-                m.stopRequested = false;
-                return MergeOutcome::Stopped;
-            }
+            stop = m.stopRequested;
+            m.stopRequested = false;
         }
+        if (stop) {
+            publishControl(EventKind::MergeStopped);
+            return MergeOutcome::Stopped;
+        }
+        if (paused) publishControl(EventKind::MergeResumed);
         ExceptionStore::MergeRun run;
         {
             std::lock_guard commit(m.s().commitMutex);

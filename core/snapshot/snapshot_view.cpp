@@ -72,7 +72,11 @@ SnapshotStatus Snapshot::status() const {
 uint64_t Snapshot::size() const { return impl_->sizeBytes; }
 uint32_t Snapshot::chunkBytes() const { return uint32_t(impl_->chunkBytes); }
 StoreType Snapshot::storeType() const { return impl_->type; }
-bool Snapshot::legacyCompletionOrder() const { return impl_->legacy; }
+bool Snapshot::legacyCompletionOrder() const {
+    std::lock_guard lock(impl_->commitMutex);
+    return impl_->legacy;
+}
+void Snapshot::setLegacyCompletionOrder(bool legacy) { impl_->setLegacy(legacy); }
 const std::string& Snapshot::name() const { return impl_->name; }
 uint32_t Snapshot::eventSource() const { return impl_->source; }
 const SnapshotCounters& Snapshot::counters() const { return impl_->counters; }
@@ -131,7 +135,7 @@ Status Snapshot::write(uint64_t offset, std::span<const std::byte> data, WriteFl
                 // Exceptions already allocated for this write are still copied and committed
                 // below (the store counts them as pending); only the data write is refused.
                 if (pe.error().code == ErrorCode::NoSpace && s.type == StoreType::PersistentOverflow) {
-                    s.state.store(SnapshotState::Overflow);
+                    s.setState(SnapshotState::Overflow, events);
                     events.add(EventKind::SnapshotOverflowed);
                     allocFailure = makeError(ErrorCode::NoSpace, "snapshot " + s.name + " overflowed: its COW store is full");
                 } else if (pe.error().code == ErrorCode::NoSpace) {

@@ -26,6 +26,15 @@ bool changesStatus(EventKind kind) {
     case EventKind::RegionsDiscarded:
     case EventKind::HydrationEnabled:
     case EventKind::CloneSourceError:
+    case EventKind::SnapshotAttached:
+    case EventKind::SnapshotDetached:
+    case EventKind::StateChanged:
+    case EventKind::MergePaused:
+    case EventKind::MergeResumed:
+    case EventKind::MergeStopped:
+    case EventKind::CloneFailed:
+    case EventKind::HydrationFinished:
+    case EventKind::HydrationStopped:
         return true;
     default:
         return false;
@@ -39,8 +48,6 @@ EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
     qRegisterMetaType<QVector<loopsnap::Event>>();
     worker_.setMaxThreadCount(1);  // one engine call at a time, in the order they were made
     worker_.setExpiryTimeout(-1);
-    frameTimer_.setInterval(33);
-    connect(&frameTimer_, &QTimer::timeout, this, &EngineBridge::drainFrame);
     pollTimer_.setInterval(1000);
     connect(&pollTimer_, &QTimer::timeout, this, &EngineBridge::refresh);
     refreshDebounce_.setSingleShot(true);
@@ -48,11 +55,12 @@ EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
 }
 
 EngineBridge::~EngineBridge() {
-    frameTimer_.stop();
+    if (feed_) feed_->stop();
     pollTimer_.stop();
     worker_.waitForDone();
     // The engine stops its jobs between steps and closes every device (final flush and commit).
     ring_ = nullptr;
+    feed_.reset();
     engine_.reset();
 }
 
@@ -83,10 +91,12 @@ void EngineBridge::open(EngineOptions options) {
         QString dir = QString::fromStdString(engine_->workspaceDir());
         return [this, ring, dir] {
             ring_ = ring;
-            lastDropped_ = ring->dropped();
+            feed_ = std::make_unique<LiveFeed>(*ring);
+            feed_->setEmitOnlyWithEvents(true);
+            connect(feed_.get(), &LiveFeed::frame, this, &EngineBridge::onFrame, Qt::DirectConnection);
             registry_.workspaceDir = dir;
             watchWorkspace();
-            frameTimer_.start();
+            feed_->start(frameIntervalMs_);
             pollTimer_.start();
             emit opened();
             refresh();
@@ -129,22 +139,21 @@ void EngineBridge::scheduleRefresh(int delayMs) {
     if (!refreshDebounce_.isActive()) refreshDebounce_.start(delayMs);
 }
 
-void EngineBridge::drainFrame() {
-    if (!ring_) return;
-    drainBuffer_.clear();
-    ring_->drain(drainBuffer_, ring_->capacity());
-    const uint64_t dropped = ring_->dropped();
-    if (!drainBuffer_.empty()) {
-        QVector<Event> batch(drainBuffer_.begin(), drainBuffer_.end());
-        bool statusChanged = false;
-        for (const Event& e : drainBuffer_) statusChanged = statusChanged || changesStatus(e.kind);
-        emit eventsDrained(batch);
-        if (statusChanged) scheduleRefresh(250);
-    }
-    if (dropped != lastDropped_) {
-        lastDropped_ = dropped;
-        emit eventsDropped(dropped);
+void EngineBridge::onFrame(const LiveFrame& frame) {
+    // The registry refresh is debounced: one look at the kinds, stopping at the first that
+    // changes a status line (a frame of region events finds one at once).
+    bool statusChanged = false;
+    for (const Event& e : frame.events)
+        if (changesStatus(e.kind)) {
+            statusChanged = true;
+            break;
+        }
+    emit this->frame(frame);
+    if (frame.dropped) {
+        emit eventsDropped(feed_ ? feed_->droppedSeen() : frame.dropped);
         scheduleRefresh(0);
+    } else if (statusChanged) {
+        scheduleRefresh(250);
     }
 }
 

@@ -5,9 +5,13 @@
 // (one QThreadPool thread, so calls run in the order they were made) and its result comes back
 // on the GUI thread, as a callback or a signal. The GUI thread never waits on I/O.
 //
-// Events: a frame timer (GUI thread, ~30 Hz) drains the engine's EventRing and emits ONE
-// eventsDrained(batch) per frame with everything that arrived; when the ring dropped events it
-// emits eventsDropped() and resyncs the registry from the info calls. The registry (origins,
+// Events: a LiveFeed (ui/models/LiveFeed.h: the frame timer, GUI thread, 60 Hz) drains the
+// engine's EventRing and the bridge emits ONE frame(LiveFrame) per frame that carried events,
+// with everything that arrived, by reference (no copy: connect directly; the span is valid
+// during the signal only). Drops are per source: the frame ends with the ring's EventsDropped
+// markers, and each live view resyncs from status only when its own source lost events
+// (LiveFrame::lostFor); the bridge then re-reads the registry (the device tree's resync) and
+// emits eventsDropped() for the status bar. The registry (origins,
 // snapshots, clones, attachments, jobs) is re-read after every change made here, when the
 // workspace folder changes (another process, e.g. loopsnapctl, added or forgot an entry), on
 // events that change a status (debounced), and every second for the status of closed devices.
@@ -32,6 +36,7 @@
 #include "core/engine/engine.h"
 #include "core/events/event.h"
 #include "core/util/result.h"
+#include "ui/models/LiveFeed.h"
 
 class QFileSystemWatcher;
 
@@ -89,21 +94,21 @@ public:
     // Re-reads the workspace and every status now (asynchronously).
     void refresh();
     // The frame timer's interval; tests may shorten it.
-    void setFrameInterval(int ms) { frameTimer_.setInterval(ms); }
+    void setFrameInterval(int ms) { frameIntervalMs_ = ms; if (feed_) feed_->start(ms); }
     // Waits (GUI thread, event loop running) until no call is queued or running. Tests only.
     bool waitIdle(int timeoutMs);
 
 signals:
     void opened();
     void registryChanged();                                     // registry() holds the new state
-    void eventsDrained(const QVector<loopsnap::Event>& batch);  // once per frame, never empty
-    void eventsDropped(quint64 totalDropped);                   // registry resync follows
+    void frame(const loopsnap::ui::LiveFrame& frame);  // once per frame with events; direct connections only
+    void eventsDropped(quint64 totalDropped);          // a frame had drop markers; registry resync follows
     void failed(const loopsnap::Error& error, const QString& action);
     void busyChanged(bool busy);
 
 private:
     void runOnWorker(std::function<std::function<void()>()> job);  // job returns its GUI-thread part
-    void drainFrame();
+    void onFrame(const LiveFrame& frame);
     void scheduleRefresh(int delayMs);
     void watchWorkspace();
     template <typename T>
@@ -115,11 +120,11 @@ private:
     QThreadPool worker_;
     int pending_ = 0;
     RegistrySnapshot registry_;
-    QTimer frameTimer_, pollTimer_, refreshDebounce_;
+    std::unique_ptr<LiveFeed> feed_;   // over the engine's ring, once open
+    int frameIntervalMs_ = 16;
+    QTimer pollTimer_, refreshDebounce_;
     QFileSystemWatcher* watcher_ = nullptr;
     bool refreshQueued_ = false;
-    uint64_t lastDropped_ = 0;
-    std::vector<Event> drainBuffer_;
 };
 
 template <typename T>

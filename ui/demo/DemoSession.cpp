@@ -72,6 +72,10 @@ QString DemoSession::newDemoFolder() {
     return tmp.path();
 }
 
+bool DemoSession::isDemoPath(const QString& path) {
+    return QFileInfo(path).absoluteDir().dirName().startsWith(QStringLiteral("loopsnap-demo-"));
+}
+
 DemoSession::DemoSession(EngineBridge* bridge, QObject* parent, QString folder)
     : QObject(parent), bridge_(bridge), folder_(folder.isEmpty() ? newDemoFolder() : std::move(folder)) {}
 

@@ -33,6 +33,9 @@ public:
 
     // Where the demo keeps its workspace when it has one of its own (loopsnap --demo).
     static QString newDemoFolder();
+    // A file of a demo (inside a folder newDemoFolder made): the demonstrations of pre-fix
+    // kernel behaviour (the exception monitor's legacy ordering switch) are offered only there.
+    static bool isDemoPath(const QString& path);
 
 signals:
     void ready();

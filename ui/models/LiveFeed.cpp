@@ -21,12 +21,15 @@ void LiveFeed::stop() { timer_.stop(); }
 void LiveFeed::pump() {
     buffer_.clear();
     ring_.drain(buffer_, maxPerFrame_);
-    const uint64_t dropped = ring_.dropped();
+    // The markers at the tail of the batch say what was lost, per source.
+    uint64_t lost = 0;
+    for (auto it = buffer_.rbegin(); it != buffer_.rend() && it->kind == EventKind::EventsDropped; ++it) lost += it->drops().lost;
+    droppedSeen_ += lost;
+    if (buffer_.empty() && emitOnlyWithEvents_) return;
     LiveFrame f;
     f.events = buffer_;
     f.nowNs = steadyNowNs();
-    f.dropped = dropped - droppedSeen_;
-    droppedSeen_ = dropped;
+    f.dropped = lost;
     ++frames_;
     emit frame(f);
 }

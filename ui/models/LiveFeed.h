@@ -1,9 +1,12 @@
 // LiveFeed: the frame timer of the live views. Once per frame (60 Hz by default) it drains an
-// EventRing on the GUI thread and emits one frame(LiveFrame) with everything drained, plus the
-// number of events the ring dropped since the previous frame. The frame's span is valid only
-// during the signal (connect with a direct connection). At most maxEventsPerFrame are taken per
-// frame so a burst cannot stall the GUI thread; the rest wait in the ring for the next frame.
-// The bridge (ui/bridge) owns one per engine; tests and benchmarks use one over their own ring.
+// EventRing on the GUI thread and emits one frame(LiveFrame) with everything drained: the
+// events, then the ring's per-source EventsDropped markers (LiveFrame::lostFor). The frame's
+// span is valid only during the signal (connect with a direct connection); the buffer is reused
+// from frame to frame (no allocation once it has grown). At most maxEventsPerFrame are taken
+// per frame so a burst cannot stall the GUI thread; the rest wait in the ring for the next
+// frame. With setEmitOnlyWithEvents(true) an empty drain emits nothing (the views keep their
+// own idle timers). The bridge (ui/bridge) owns one per engine; tests and benchmarks use one
+// over their own ring.
 // Thread: GUI thread (the ring's single consumer).
 #pragma once
 
@@ -25,6 +28,8 @@ public:
     void start(int intervalMs = 16);
     void stop();
     void setMaxEventsPerFrame(size_t max) { maxPerFrame_ = max; }
+    void setEmitOnlyWithEvents(bool on) { emitOnlyWithEvents_ = on; }
+    uint64_t droppedSeen() const { return droppedSeen_; }  // events lost, in total, as the markers said
     // One frame now (tests drive frames by hand).
     void pump();
     uint64_t framesEmitted() const { return frames_; }
@@ -39,6 +44,7 @@ private:
     std::vector<Event> buffer_;
     size_t maxPerFrame_ = 200000;
     uint64_t droppedSeen_ = 0;
+    bool emitOnlyWithEvents_ = false;
     uint64_t frames_ = 0;
 };
 

@@ -80,7 +80,14 @@ void RegionStateMap::apply(std::span<const Event> events) {
             }
             break;
         }
-        case EventKind::HydrationEnabled: enabled_ = e.a != 0; break;
+        case EventKind::HydrationEnabled:
+            enabled_ = e.a != 0;
+            if (e.a) stoppedOnError_ = false;
+            break;
+        case EventKind::HydrationStopped:
+            stoppedOnError_ = true;
+            enabled_ = false;
+            break;
         default: break;
         }
     }
@@ -99,11 +106,19 @@ void RateMeter::sample(uint64_t total, int64_t nowNs) {
         lastNs_ = nowNs;
         return;
     }
+    if (total < last_) {  // the counter restarted (the device was reopened): start over from here
+        last_ = total;
+        lastNs_ = nowNs;
+        return;
+    }
     const double dt = double(nowNs - lastNs_) * 1e-9;
     if (dt <= 0) return;
     const double instant = double(total - last_) / dt;
     const double alpha = 1.0 - std::exp(-dt / tau_);
-    rate_ += alpha * (instant - rate_);
+    // The first interval sets the rate outright (an exponential start from 0 would read as a
+    // slow start that never happened).
+    rate_ = ready_ ? rate_ + alpha * (instant - rate_) : instant;
+    ready_ = true;
     last_ = total;
     lastNs_ = nowNs;
 }

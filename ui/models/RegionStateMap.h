@@ -6,7 +6,7 @@
 // Events: RegionHydrationStarted -> hydrating; RegionHydrated -> hydrated (c = 0) or written by
 // the user (c = 1: a user write hydrated it); RegionsDiscarded -> discarded; CloneSourceError
 // puts the run being copied back to unhydrated and records the error; HydrationEnabled records
-// whether background hydration runs.
+// whether background hydration runs, HydrationStopped that it stopped on an error.
 // Thread: GUI thread only.
 #pragma once
 
@@ -32,6 +32,7 @@ struct SourceErrorNote {
 class RegionStateMap {
 public:
     void setSource(uint32_t source) { source_ = source; }
+    uint32_t source() const { return source_; }
     // A fresh map (resync): states from the engine's CloneRegionMap.
     // Events stamped before `sampledAtNs` (when the map was read) are already in it: ignored.
     void reset(const CloneRegionMap& map, uint64_t deviceBytes, int64_t sampledAtNs = 0);
@@ -50,6 +51,8 @@ public:
     uint64_t foregroundBytesTotal() const { return foregroundBytes_; }
     std::optional<SourceErrorNote> lastSourceError() const { return sourceError_; }
     std::optional<bool> hydrationEnabled() const { return enabled_; }
+    // Background hydration stopped on an error (HydrationStopped) and was not enabled again.
+    bool hydrationStoppedOnError() const { return stoppedOnError_; }
 
     std::vector<std::pair<uint64_t, uint64_t>> takeChanges();   // (first, count)
     size_t memoryBytes() const { return states_.capacity(); }
@@ -68,6 +71,7 @@ private:
     std::vector<std::pair<uint64_t, uint64_t>> changes_;
     std::optional<SourceErrorNote> sourceError_;
     std::optional<bool> enabled_;
+    bool stoppedOnError_ = false;
 };
 
 // RateMeter: a smoothed rate (exponential, time constant tau) of a growing byte counter,
@@ -77,11 +81,14 @@ public:
     explicit RateMeter(double tauSeconds = 2.0) : tau_(tauSeconds) {}
     void sample(uint64_t total, int64_t nowNs);
     double rate() const { return rate_; }   // bytes per second
-    void reset() { started_ = false; rate_ = 0; }
+    // False until two samples a positive time apart exist: before that rate() means nothing
+    // (the dashboard says "measuring…" instead of "0 B/s").
+    bool ready() const { return ready_; }
+    void reset() { started_ = false; ready_ = false; rate_ = 0; }
 
 private:
     double tau_;
-    bool started_ = false;
+    bool started_ = false, ready_ = false;
     uint64_t last_ = 0;
     int64_t lastNs_ = 0;
     double rate_ = 0;

@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "ui/bridge/EngineBridge.h"
+#include "ui/demo/DemoSession.h"
 #include "ui/pages/PageRegistry.h"
 #include "ui/widgets/AreaMapWidget.h"
 #include "ui/widgets/CompletionOrderView.h"
@@ -143,8 +144,9 @@ void ExceptionMonitorPage::applyFrame(const LiveFrame& frame) {
         stale_ = true;
         return;
     }
-    if (frame.dropped)
-        requestResync(tr("%n event(s) were dropped: resynced from the engine's status.", nullptr, int(frame.dropped)));
+    // Only this snapshot's drops make it re-read (events v2: drops are counted per source).
+    if (const uint64_t lost = frame.lostFor(model_.source()))
+        requestResync(tr("%n event(s) of this snapshot were dropped: resynced from the engine's status.", nullptr, int(lost)));
     model_.applyEvents(frame.events, frame.nowNs);
     if (area_.apply(frame.events)) pushAreaChanges();
     refreshCounters();
@@ -209,10 +211,11 @@ void ExceptionMonitorPage::wire(const PageContext& context) {
     EngineBridge* bridge = context.bridge;
     const QString id = context.device.id;
     if (!bridge) return;
-    connect(bridge, &EngineBridge::eventsDrained, this, [this](const QVector<Event>& batch) {
-        lastFrameNs_ = steadyNowNs();
-        applyFrame(LiveFrame{std::span<const Event>(batch.constData(), size_t(batch.size())), lastFrameNs_, 0});
-    });
+    // Direct: the frame's events are the bridge's buffer, valid during the signal only.
+    connect(bridge, &EngineBridge::frame, this, [this](const LiveFrame& frame) {
+        lastFrameNs_ = frame.nowNs;
+        applyFrame(frame);
+    }, Qt::DirectConnection);
     // The bridge sends no frame when nothing happened; ages, rates and lingering rows still move.
     auto* idle = new QTimer(this);
     connect(idle, &QTimer::timeout, this, [this] {
@@ -222,9 +225,6 @@ void ExceptionMonitorPage::wire(const PageContext& context) {
         applyFrame(LiveFrame{{}, now, 0});
     });
     idle->start(int(kIdleFrameNs / 1'000'000));
-    connect(bridge, &EngineBridge::eventsDropped, this, [this](quint64) {
-        requestResync(tr("Events were dropped: resynced from the engine's status."));
-    });
     struct Sync {
         SnapshotInfo info;
         SnapshotTrace trace;
@@ -246,8 +246,21 @@ void ExceptionMonitorPage::wire(const PageContext& context) {
                 setProblem(tr("The exception monitor cannot follow this snapshot: %1").arg(QString::fromStdString(r.error().message)));
                 return;
             }
-            setSnapshot(QString::fromStdString(r.value().info.cowPath), r.value().trace.legacyCompletionOrder);
+            const QString cow = QString::fromStdString(r.value().info.cowPath);
+            setSnapshot(cow, DemoSession::isDemoPath(cow) || r.value().trace.legacyCompletionOrder);
             resync(r.value().trace, r.value().layout, QString(), r.value().sampledAtNs);
+        });
+    });
+    // The switch reaches the running engine (this snapshot only); the resync then reads the
+    // order back from the engine's trace.
+    connect(this, &ExceptionMonitorPage::legacyOrderingRequested, this, [this, bridge, id](bool legacy) {
+        bridge->call<bool>(this, tr("Switch the commit order"), [sid = id.toStdString(), legacy](Engine& engine) -> Result<bool> {
+            LS_TRY(engine.setLegacyCompletionOrder(sid, legacy));
+            return legacy;
+        }, [this](const Result<bool>& r) {
+            requestResync(!r.ok() ? QString()
+                          : r.value() ? tr("Legacy ordering on: commits now follow completion order (the pre-fix kernel behaviour).")
+                                      : tr("Legacy ordering off: commits advance strictly in sequence again."));
         });
     });
     setSnapshot(id, false);

@@ -6,7 +6,8 @@
 // Fed one LiveFrame per frame (applyFrame). A hidden page ignores frames and resyncs when shown;
 // a frame with dropped events triggers a resync too: resyncRequested(), answered by resync()
 // with the engine's trace and layout. Built with a PageContext the page wires itself to the
-// bridge (eventsDrained, eventsDropped, and the resync through EngineBridge::call).
+// bridge (EngineBridge::frame, and the resync through EngineBridge::call); a drop resyncs
+// only when the frame's markers name this snapshot's source.
 // Thread: GUI thread only.
 #pragma once
 

@@ -179,7 +179,7 @@ void HydrationDashboardPage::resync(const CloneRegionMap& map, const QString& no
     map_->setRegionGeometry(regions_.regionBytes(), regions_.deviceBytes());
     map_->setCells(regions_.states());
     hydrationRate_.reset();
-    foregroundRate_.reset();
+    if (!foregroundCounted_) foregroundRate_.reset();  // the engine's counter survives a resync
     note_->setText(note.isEmpty() ? pendingWhy_ : note);
     refreshNumbers(steadyNowNs());
 }
@@ -201,13 +201,14 @@ void HydrationDashboardPage::applyFrame(const LiveFrame& frame) {
         stale_ = true;
         return;
     }
-    if (frame.dropped)
-        requestResync(tr("%n event(s) were dropped: resynced from the engine's status.", nullptr, int(frame.dropped)));
+    // Only this clone's drops make it re-read (events v2: drops are counted per source).
+    if (const uint64_t lost = frame.lostFor(regions_.source()))
+        requestResync(tr("%n event(s) of this clone were dropped: resynced from the engine's status.", nullptr, int(lost)));
     regions_.apply(frame.events);
     for (auto [first, count] : regions_.takeChanges()) map_->cellsChanged(first, count);
     if (auto enabled = regions_.hydrationEnabled()) setPausedState(!*enabled && percent() < 100);
     hydrationRate_.sample(regions_.hydratedBytesTotal(), frame.nowNs);
-    foregroundRate_.sample(regions_.foregroundBytesTotal() + foregroundExternal_, frame.nowNs);
+    if (!foregroundCounted_) foregroundRate_.sample(regions_.foregroundBytesTotal(), frame.nowNs);
     // Text is for reading, not for animation: 4 updates a second (each may relayout the labels).
     if (frame.nowNs - lastNumbersNs_ >= kNumbersStepNs || regions_.doneRegions() == regions_.regions()) {
         lastNumbersNs_ = frame.nowNs;
@@ -228,11 +229,7 @@ void HydrationDashboardPage::refreshNumbers(int64_t nowNs) {
     amounts_->setText(tr("%1 / %2 regions · %3 / %4")
                           .arg(loc.toString(qulonglong(regions_.doneRegions())), loc.toString(qulonglong(regions_.regions())),
                                formatBytes(double(regions_.doneBytes())), formatBytes(double(regions_.deviceBytes()))));
-    const double rate = hydrationRate_.rate();
-    const double left = double(regions_.deviceBytes() - std::min(regions_.deviceBytes(), regions_.doneBytes()));
-    const double eta = left == 0 ? 0 : (rate > 1 ? left / rate : -1);
-    rate_->setText(tr("Rate %1/s · ETA %2 · foreground I/O %3/s")
-                       .arg(formatBytes(rate), formatDuration(eta), formatBytes(foregroundRate_.rate())));
+    rate_->setText(rateText());
     QStringList counts;
     for (int c = 0; c < kRegionCategoryCount; ++c) counts << loc.toString(qulonglong(regions_.count(RegionCategory(c))));
     legend_->setCounts(counts);
@@ -246,13 +243,30 @@ void HydrationDashboardPage::refreshNumbers(int64_t nowNs) {
     Q_UNUSED(nowNs);
 }
 
+QString HydrationDashboardPage::rateText() const {
+    const double left = double(regions_.deviceBytes() - std::min(regions_.deviceBytes(), regions_.doneBytes()));
+    const QString fg = foregroundRate_.ready() ? tr("%1/s").arg(formatBytes(foregroundRate_.rate())) : tr("measuring…");
+    if (left == 0) return tr("Rate %1 · ETA %2 · foreground I/O %3").arg(tr("done"), formatDuration(0), fg);
+    // Before two samples there is no rate: "measuring…", never "0 B/s" and an unknown ETA.
+    if (!hydrationRate_.ready()) return tr("Rate measuring… · ETA measuring… · foreground I/O %1").arg(fg);
+    const double rate = hydrationRate_.rate();
+    const double eta = rate > 1 ? left / rate : -1;
+    return tr("Rate %1/s · ETA %2 · foreground I/O %3").arg(formatBytes(rate), formatDuration(eta), fg);
+}
+
+void HydrationDashboardPage::setForegroundBytes(uint64_t total, int64_t sampledAtNs) {
+    if (!foregroundCounted_) foregroundRate_.reset();  // from events to the real counter
+    foregroundCounted_ = true;
+    foregroundRate_.sample(total, sampledAtNs);
+}
+
 QString HydrationDashboardPage::sourceHealthText() const {
     const auto error = regions_.lastSourceError();
     if (!error) return tr("Source healthy: no read errors.");
     const QLocale loc;
     const uint64_t b = error->region * regions_.regionBytes();
     const uint64_t e = std::min(regions_.deviceBytes(), b + regions_.regionBytes());
-    const bool stopped = paused_ || regions_.count(RegionCategory::Hydrating) == 0;
+    const bool stopped = regions_.hydrationStoppedOnError() || paused_ || regions_.count(RegionCategory::Hydrating) == 0;
     return tr("Source error (%1) at region %2 (bytes %3–%4): %5")
         .arg(QString::fromLatin1(errorCodeName(ErrorCode(error->code))), loc.toString(qulonglong(error->region)),
              formatBytes(double(b)), formatBytes(double(e)),
@@ -306,10 +320,11 @@ void HydrationDashboardPage::wire(const PageContext& context) {
     EngineBridge* bridge = context.bridge;
     if (!bridge) return;
     const std::string id = context.device.id.toStdString();
-    connect(bridge, &EngineBridge::eventsDrained, this, [this](const QVector<Event>& batch) {
-        lastFrameNs_ = steadyNowNs();
-        applyFrame(LiveFrame{std::span<const Event>(batch.constData(), size_t(batch.size())), lastFrameNs_, 0});
-    });
+    // Direct: the frame's events are the bridge's buffer, valid during the signal only.
+    connect(bridge, &EngineBridge::frame, this, [this](const LiveFrame& frame) {
+        lastFrameNs_ = frame.nowNs;
+        applyFrame(frame);
+    }, Qt::DirectConnection);
     // The bridge sends no frame when nothing happened; ages, rates and lingering rows still move.
     auto* idle = new QTimer(this);
     connect(idle, &QTimer::timeout, this, [this] {
@@ -319,8 +334,27 @@ void HydrationDashboardPage::wire(const PageContext& context) {
         applyFrame(LiveFrame{{}, now, 0});
     });
     idle->start(int(kIdleFrameNs / 1'000'000));
-    connect(bridge, &EngineBridge::eventsDropped, this,
-            [this](quint64) { requestResync(tr("Events were dropped: resynced from the engine's status.")); });
+    // The clone's foreground I/O counter (every user read and write), 4 times a second while
+    // the page is visible, one call in flight at most.
+    auto* foreground = new QTimer(this);
+    auto polling = std::make_shared<bool>(false);
+    connect(foreground, &QTimer::timeout, this, [this, bridge, id, polling] {
+        if (!isVisible() || *polling) return;
+        *polling = true;
+        struct Io {
+            uint64_t bytes = 0;
+            int64_t atNs = 0;
+            bool open = false;
+        };
+        bridge->call<Io>(this, QString(), [id](Engine& engine) -> Result<Io> {
+            LS_ASSIGN(CloneInfo info, engine.clone(id));
+            return Io{info.foregroundBytesRead + info.foregroundBytesWritten, steadyNowNs(), info.open};
+        }, [this, polling](const Result<Io>& r) {
+            *polling = false;
+            if (r.ok() && r.value().open) setForegroundBytes(r.value().bytes, r.value().atNs);
+        });
+    });
+    foreground->start(250);
     struct Sync {
         CloneInfo info;
         CloneRegionMap map;

@@ -46,8 +46,13 @@ public:
     // The engine's region map (resync): the map restarts from it; `note` says why.
     void resync(const CloneRegionMap& map, const QString& note, int64_t sampledAtNs = 0);
     void applyFrame(const LiveFrame& frame);
-    // Foreground I/O the caller counted (bytes read and written by users), a growing total.
-    void setForegroundBytes(uint64_t total) { foregroundExternal_ = total; }
+    // Foreground I/O: the clone's counter of user reads and writes (CloneInfo::foreground*), a
+    // growing total sampled at `sampledAtNs`. Once set, the foreground rate follows it (all user
+    // I/O); until then it follows the user writes seen in events (the only ones events show).
+    // Wired to a bridge, the page polls the engine's counter four times a second while visible.
+    void setForegroundBytes(uint64_t total, int64_t sampledAtNs);
+    double foregroundRate() const { return foregroundRate_.rate(); }
+    QString rateText() const;
 
     const RegionStateMap& regions() const { return regions_; }
     RegionMapWidget* regionMap() const { return map_; }
@@ -81,7 +86,7 @@ private:
 
     RegionStateMap regions_;
     RateMeter hydrationRate_{2.0}, foregroundRate_{2.0};
-    uint64_t foregroundExternal_ = 0;
+    bool foregroundCounted_ = false;
     CloneInfo info_;
     bool paused_ = false, stale_ = false, resyncPending_ = false;
     QString pendingWhy_;

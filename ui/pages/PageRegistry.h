@@ -5,7 +5,7 @@
 // How to add a page (one new file pair, one line elsewhere):
 //   1. Write it as a QWidget (or a QDialog) in ui/pages/, e.g. ExceptionMonitorPage.{h,cpp}, whose
 //      constructor takes (const PageContext&, QWidget* parent). It gets its data only through
-//      context.bridge (signals eventsDrained / registryChanged, async EngineBridge::call()), never
+//      context.bridge (signals frame / registryChanged, async EngineBridge::call()), never
 //      from the engine directly, and never waits on I/O on the GUI thread.
 //   2. In its .cpp define `void registerExceptionMonitorPage()` that calls registerPage(PageSpec{...})
 //      and add one call to it in registerBuiltinPages() (ui/pages/BuiltinPages.cpp).

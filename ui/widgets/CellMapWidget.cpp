@@ -85,6 +85,9 @@ void CellMapWidget::relayout() {
     bins_.setColorTable(colorTable_);
     bins_.fill(kBackgroundIndex);
     recolorBins(0, binCount_ - 1);
+    dirtyRows_.assign(size_t(rows), 0);  // the caller repaints everything after a relayout
+    dirtyRowList_.clear();
+    pendingBins_.clear();                // recoloured above
 }
 
 uint64_t CellMapWidget::cellEndOfBin(int64_t bin) const {
@@ -125,23 +128,74 @@ void CellMapWidget::recolorBins(int64_t firstBin, int64_t lastBin) {
     if (binCount_ == 0 || bins_.isNull()) return;
     firstBin = std::max<int64_t>(firstBin, 0);
     lastBin = std::min<int64_t>(lastBin, binCount_ - 1);
+    uchar* bits = bins_.bits();  // one detach check per call, not per bin
+    const qsizetype stride = bins_.bytesPerLine();
     for (int64_t b = firstBin; b <= lastBin; ++b) {
         const int x = int(b % columns_), y = int(b / columns_);
-        bins_.scanLine(y)[x] = colorIndexOfBin(b);
+        bits[y * stride + x] = colorIndexOfBin(b);
     }
+}
+
+void CellMapWidget::recolorPending() {
+    if (pendingBins_.empty()) return;
+    std::sort(pendingBins_.begin(), pendingBins_.end());
+    int64_t b0 = pendingBins_.front().first, b1 = pendingBins_.front().second;
+    auto apply = [this](int64_t first, int64_t last) {
+        recolorBins(first, last);
+        const int row0 = std::max(0, int(first / columns_));
+        const int row1 = std::min(int(last / columns_), int(dirtyRows_.size()) - 1);
+        for (int r = row0; r <= row1; ++r)
+            if (!dirtyRows_[size_t(r)]) {
+                dirtyRows_[size_t(r)] = 1;
+                dirtyRowList_.push_back(r);
+            }
+    };
+    for (auto [first, last] : pendingBins_) {
+        if (first <= b1 + 1) {
+            b1 = std::max(b1, last);
+        } else {
+            apply(b0, b1);
+            b0 = first;
+            b1 = last;
+        }
+    }
+    apply(b0, b1);
+    pendingBins_.clear();
+}
+
+void CellMapWidget::flushDirty() {
+    flushQueued_ = false;
+    recolorPending();
+    if (dirtyRowList_.empty()) return;
+    std::sort(dirtyRowList_.begin(), dirtyRowList_.end());
+    // Runs of consecutive rows; while there are too many, merge across the smallest gap.
+    std::vector<std::pair<int, int>> runs;
+    for (int r : dirtyRowList_) {
+        dirtyRows_[size_t(r)] = 0;
+        if (!runs.empty() && runs.back().second + 1 == r) runs.back().second = r;
+        else runs.emplace_back(r, r);
+    }
+    dirtyRowList_.clear();
+    while (runs.size() > size_t(kMaxDirtyRects)) {
+        size_t best = 0;
+        for (size_t i = 1; i + 1 < runs.size(); ++i)
+            if (runs[i + 1].first - runs[i].second < runs[best + 1].first - runs[best].second) best = i;
+        runs[best].second = runs[best + 1].second;
+        runs.erase(runs.begin() + long(best) + 1);
+    }
+    const int s = cellPixels_, w = columns_ * s;
+    for (auto [r0, r1] : runs) update(QRect(0, r0 * s, w, (r1 - r0 + 1) * s));
 }
 
 void CellMapWidget::cellsChanged(uint64_t first, uint64_t count) {
     if (count == 0 || first >= cells_.size()) return;
     const uint64_t last = std::min<uint64_t>(cells_.size(), first + count) - 1;
     const int64_t b0 = int64_t(first / cellsPerBin_), b1 = int64_t(last / cellsPerBin_);
-    recolorBins(b0, b1);
-    const int s = cellPixels_;
-    const int row0 = int(b0 / columns_), row1 = int(b1 / columns_);
-    if (row0 == row1)
-        update(QRect(int(b0 % columns_) * s, row0 * s, int(b1 - b0 + 1) * s, s));
-    else
-        update(QRect(0, row0 * s, columns_ * s, (row1 - row0 + 1) * s));
+    pendingBins_.emplace_back(b0, b1);
+    if (!flushQueued_) {
+        flushQueued_ = true;
+        QMetaObject::invokeMethod(this, &CellMapWidget::flushDirty, Qt::QueuedConnection);
+    }
 }
 
 int64_t CellMapWidget::binAt(QPoint pos) const {
@@ -162,14 +216,22 @@ size_t CellMapWidget::memoryBytes() const {
 }
 
 void CellMapWidget::paintEvent(QPaintEvent* event) {
+    recolorPending();  // a paint (or grab) before the queued flush still shows the current state
     QPainter p(this);
-    const QRect exposed = event->rect();
+    for (const QRect& r : event->region()) paintBins(p, r);  // only the exposed bands
+    paintOverlay(p, event->rect());
+}
+
+void CellMapWidget::paintBins(QPainter& p, const QRect& exposed) {
     p.fillRect(exposed, palette().color(QPalette::Window));
     const int s = cellPixels_;
     const QRect source = QRect(exposed.left() / s, exposed.top() / s, exposed.width() / s + 2, exposed.height() / s + 2)
                              .intersected(bins_.rect());
     if (!source.isEmpty() && binCount_) {
-        p.drawImage(QRect(source.left() * s, source.top() * s, source.width() * s, source.height() * s), bins_, source);
+        // Convert just the exposed bins (drawImage of an Indexed8 image would convert the whole
+        // image for every band drawn).
+        const QImage part = bins_.copy(source).convertToFormat(QImage::Format_RGB32);
+        p.drawImage(QRect(source.left() * s, source.top() * s, source.width() * s, source.height() * s), part);
         if (s >= 6) {  // hairline gaps between large cells
             p.setPen(palette().color(QPalette::Window));
             for (int x = source.left(); x <= source.right() + 1; ++x)
@@ -179,7 +241,6 @@ void CellMapWidget::paintEvent(QPaintEvent* event) {
         }
         // Pixels of the last row past the last bin keep the background (index 255).
     }
-    paintOverlay(p, exposed);
 }
 
 void CellMapWidget::mouseMoveEvent(QMouseEvent* event) {

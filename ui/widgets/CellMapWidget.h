@@ -11,7 +11,13 @@
 // A bin holding cells of several categories is coloured by its mix: the blend of its two most
 // frequent categories in their proportion, quantised to the colour table.
 //
-// Only changed bins are recoloured and repainted (update() of their bounding rectangle).
+// Only changed bins are recoloured and repainted, once per frame: cellsChanged() only records
+// the changed bin range; one queued flush per event-loop pass (per frame of a live view)
+// recolours each changed bin once (a region that went hydrating and hydrated in one frame is
+// recoloured once) and turns the touched rows into at most kMaxDirtyRects bands for update();
+// paintEvent converts and draws only the exposed bands. (An update() per change cost more than
+// everything else of a frame: each merges a rectangle into the widget's dirty QRegion.) A paint
+// or grab before the flush recolours first, so what is drawn is always current.
 // Thread: GUI thread only.
 #pragma once
 
@@ -21,6 +27,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace loopsnap::ui {
 
@@ -29,6 +36,7 @@ class CellMapWidget : public QWidget {
 public:
     static constexpr int kMaxCellPixels = 14;
     static constexpr int kMaxCategories = 8;
+    static constexpr int kMaxDirtyRects = 16;
 
     explicit CellMapWidget(QWidget* parent = nullptr);
 
@@ -78,6 +86,9 @@ private:
     void relayout();
     void rebuildColorTable();
     void recolorBins(int64_t firstBin, int64_t lastBin);  // inclusive
+    void flushDirty();
+    void recolorPending();  // the recorded ranges, once each; marks their rows
+    void paintBins(QPainter& p, const QRect& exposed);
     uint8_t colorIndexOfBin(int64_t bin) const;
 
     QVector<QColor> colors_;
@@ -90,6 +101,10 @@ private:
     int64_t binCount_ = 0;
     int mixSteps_ = 1;              // quantisation steps of a two-category blend
     int64_t hoveredBin_ = -1;
+    std::vector<std::pair<int64_t, int64_t>> pendingBins_;  // changed bin ranges, not yet recoloured
+    std::vector<uint8_t> dirtyRows_;   // per bin row: recoloured since the last flush
+    std::vector<int> dirtyRowList_;
+    bool flushQueued_ = false;
 };
 
 }  // namespace loopsnap::ui
