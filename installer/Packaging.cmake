@@ -157,6 +157,10 @@ if(LOOPSNAP_BUILD_TESTS)
     COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/deb_install.sh
             ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${PROJECT_VERSION} $<IF:$<TARGET_EXISTS:loopsnap>,gui,cli>)
   set_tests_properties(installer_deb PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77 RUN_SERIAL ON)
+  # The helper's polkit action (xmllint against polkit's DTD), bus policy and activation file.
+  add_test(NAME installer_helper_files
+    COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_files.sh
+            ${LOOPSNAP_INSTALLER_DIR} ${PROJECT_SOURCE_DIR}/helper/helper_protocol.h)
 endif()
 
 # tst_ui_translations (tests/) runs the lupdate that translations/Translations.cmake sets up.
