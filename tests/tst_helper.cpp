@@ -23,6 +23,7 @@
 #include "core/engine/engine.h"
 #include "helper/helper_protocol.h"
 #include "helper/helper_service.h"
+#include "support/private_bus.h"
 #include "support/test_support.h"
 
 using namespace loopsnap;
@@ -30,44 +31,7 @@ using namespace loopsnap::helper;
 
 namespace {
 
-// org.freedesktop.PolicyKit1.Authority with a switch: what CheckAuthorization answers, and what it
-// was asked last.
-class FakeAuthority : public QDBusVirtualObject {
-public:
-    bool allow = false;
-    bool challenge = false;
-    int calls = 0;
-    QString subjectKind, subjectName, action;
-    uint flags = 99;
-
-    bool handleMessage(const QDBusMessage& m, const QDBusConnection& c) override {
-        if (m.member() != QLatin1String("CheckAuthorization")) return false;
-        ++calls;
-        if (m.signature() != QLatin1String("(sa{sv})sa{ss}us")) {
-            c.send(m.createErrorReply(QDBusError::InvalidArgs, QStringLiteral("bad signature ") + m.signature()));
-            return true;
-        }
-        const QDBusArgument subject = m.arguments().at(0).value<QDBusArgument>();
-        QVariantMap details;
-        subject.beginStructure();
-        subject >> subjectKind >> details;
-        subject.endStructure();
-        subjectName = details.value(QStringLiteral("name")).toString();
-        action = m.arguments().at(1).toString();
-        flags = m.arguments().at(3).toUInt();
-        QDBusArgument result;
-        result.beginStructure();
-        result << allow << challenge;
-        result.beginMap(QMetaType::fromType<QString>(), QMetaType::fromType<QString>());
-        result.endMap();
-        result.endStructure();
-        QDBusMessage reply = m.createReply();
-        reply << QVariant::fromValue(result);
-        c.send(reply);
-        return true;
-    }
-    QString introspect(const QString&) const override { return {}; }
-};
+using test::FakeAuthority;
 
 QStringList treeOf(const QString& dir) {
     QStringList out;
@@ -114,7 +78,7 @@ private:
     QString path(const char* name) const { return QString::fromStdString(dir_->file(name)); }
 
     std::unique_ptr<test::TempDir> dir_;
-    QProcess daemon_;
+    test::PrivateBus bus_;
     QString address_;
     FakeAuthority authority_;
     std::unique_ptr<HelperService> service_;
@@ -127,23 +91,10 @@ private slots:
         dir_ = std::make_unique<test::TempDir>();
         const QString services = path("services");
         QVERIFY(QDir().mkpath(services));
-        QFile config(path("bus.conf"));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral(
-                         "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
-                         " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                         "<busconfig><type>session</type><listen>unix:path=%1</listen><servicedir>%2</servicedir>"
-                         "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                         "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n")
-                         .arg(path("bus.socket"), services)
-                         .toUtf8());
-        config.close();
-        daemon_.start(QStringLiteral("dbus-daemon"), {QStringLiteral("--config-file=") + path("bus.conf"), QStringLiteral("--print-address=1"),
-                                                      QStringLiteral("--nofork"), QStringLiteral("--nopidfile")});
-        if (!daemon_.waitForStarted(10000)) QSKIP("dbus-daemon is not installed (package dbus-daemon)");
-        QVERIFY(daemon_.waitForReadyRead(10000));
-        address_ = QString::fromUtf8(daemon_.readLine()).trimmed();
-        QVERIFY2(address_.startsWith(QLatin1String("unix:")), qPrintable(address_));
+        const QString started = bus_.start(QString::fromStdString(dir_->path()));
+        if (started.contains(QLatin1String("not installed"))) QSKIP(qPrintable(started));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        address_ = bus_.address();
 
         QDBusConnection authorityBus = QDBusConnection::connectToBus(address_, QStringLiteral("authority"));
         QVERIFY(authorityBus.isConnected());
@@ -190,10 +141,6 @@ private slots:
         QDBusConnection::disconnectFromBus(QStringLiteral("client"));
         QDBusConnection::disconnectFromBus(QStringLiteral("service"));
         QDBusConnection::disconnectFromBus(QStringLiteral("authority"));
-        if (daemon_.state() != QProcess::NotRunning) {
-            daemon_.terminate();
-            daemon_.waitForFinished(5000);
-        }
     }
 
     void init() {

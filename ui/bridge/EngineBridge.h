@@ -37,6 +37,8 @@ class QFileSystemWatcher;
 
 namespace loopsnap::ui {
 
+class HelperBridge;
+
 // One NBD export started from this app.
 struct ServedExport {
     QString deviceId;
@@ -86,6 +88,10 @@ public:
     void serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done = {});
     void startHydration(QString cloneId, HydrationTuning tuning);
 
+    // Kernel-backend operations go through loopsnap-helper (HelperBridge.h); its devices are
+    // merged into registry() (ids prefixed "kernel:"), re-read after open and after each change.
+    HelperBridge* helper() const { return helper_; }
+
     // Re-reads the workspace and every status now (asynchronously).
     void refresh();
     // The frame timer's interval; tests may shorten it.
@@ -106,6 +112,7 @@ private:
     void drainFrame();
     void scheduleRefresh(int delayMs);
     void watchWorkspace();
+    void mergeHelperDevices(RegistrySnapshot& into) const;
     template <typename T>
     void mutate(QString action, std::function<Result<T>(Engine&)> work, QObject* context,
                 std::function<void(const Result<T>&)> done);
@@ -120,6 +127,7 @@ private:
     bool refreshQueued_ = false;
     uint64_t lastDropped_ = 0;
     std::vector<Event> drainBuffer_;
+    HelperBridge* helper_ = nullptr;
 };
 
 template <typename T>
