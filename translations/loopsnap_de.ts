@@ -1967,8 +1967,8 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>VIEW als PNG-Datei FILE ausgeben und beenden.</translation>
     </message>
     <message>
-        <source>The view for --screenshot: main, wizard, clone-wizard or a page.</source>
-        <translation>Die Ansicht für --screenshot: main, wizard, clone-wizard oder eine Seite.</translation>
+        <source>The view for --screenshot: main, wizard, clone-wizard, wizard-backend or a page.</source>
+        <translation>Die Ansicht für --screenshot: main, wizard, clone-wizard, wizard-backend oder eine Seite.</translation>
     </message>
 </context>
 </TS>
