@@ -171,6 +171,10 @@ if(LOOPSNAP_BUILD_TESTS)
   add_test(NAME installer_helper_files
     COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_files.sh
             ${LOOPSNAP_INSTALLER_DIR} ${PROJECT_SOURCE_DIR}/helper/helper_protocol.h)
+  if(TARGET loopsnap-helper)
+    add_test(NAME installer_helper_no_exec
+      COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_no_exec.sh $<TARGET_FILE:loopsnap-helper>)
+  endif()
 endif()
 
 # tst_ui_translations (tests/) runs the lupdate that translations/Translations.cmake sets up.

@@ -336,6 +336,34 @@ private slots:
         QCOMPARE(treeOf(QString::fromStdString(dir_->path())), before);
     }
 
+    // Shell syntax in names is just part of a name: nothing is ever run.
+    void shellSyntaxIsJustAName() {
+        // A shell started by the service would run in this process's folder: make it ours.
+        const QString previous = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(path("images")));
+        auto restore = qScopeGuard([&] { QDir::setCurrent(previous); });
+        const QString marker = path("images/pwned");
+        const QString origin = path("images/o;touch pwned;$(touch pwned).img");
+        {
+            QFile f(origin);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QVERIFY(f.resize(4 << 20));
+        }
+        const QString cow = path("`touch pwned` | touch pwned.cow");
+        QDBusMessage r = callHelper(QStringLiteral("CreateSnapshot"),
+                                    {origin, cow, QVariant::fromValue(qulonglong(1 << 20)), 4096u, QStringLiteral("P")});
+        QVERIFY2(r.type() == QDBusMessage::ReplyMessage, qPrintable(r.errorMessage()));
+        QVERIFY(QFile::exists(cow));
+        r = callHelper(QStringLiteral("Message"), {path("clone.meta"), QStringLiteral("enable_hydration; touch pwned"), 0u});
+        QCOMPARE(detailOf(r), QStringLiteral("bad-argument"));
+        QVERIFY(!QFile::exists(marker));
+        r = callHelper(QStringLiteral("Remove"), {cow});
+        QVERIFY2(r.type() == QDBusMessage::ReplyMessage, qPrintable(r.errorMessage()));
+        r = callHelper(QStringLiteral("Remove"), {origin});
+        QVERIFY2(r.type() == QDBusMessage::ReplyMessage, qPrintable(r.errorMessage()));
+        QVERIFY(!QFile::exists(marker));
+    }
+
     // Allowed requests that change something: remove drops the device, files stay.
     void allowedRemove() {
         const QDBusMessage r = callHelper(QStringLiteral("Remove"), {path("clone.meta")});
