@@ -468,6 +468,14 @@
         <source>%1 is not one of your kernel devices.</source>
         <translation>%1 ist keines Ihrer Kernel-Geräte.</translation>
     </message>
+    <message>
+        <source>device-mapper is not available on this system, and the kernel backend needs it. Choose the Userspace backend.</source>
+        <translation>Device-Mapper ist auf diesem System nicht verfügbar, und das Kernel-Backend braucht ihn. Wählen Sie das Userspace-Backend.</translation>
+    </message>
+    <message>
+        <source>This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend.</source>
+        <translation>Diese Loopsnap-Version hat kein Kernel-Backend (libdevmapper fehlte beim Bauen). Wählen Sie das Userspace-Backend.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::AreaMapWidget</name>
@@ -1147,12 +1155,12 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>Das Kernel-Backend braucht Linux.</translation>
     </message>
     <message>
-        <source>device-mapper is not available in this kernel (the dm_mod module is not loaded).</source>
-        <translation>Device-Mapper ist in diesem Kernel nicht verfügbar (das Modul dm_mod ist nicht geladen).</translation>
-    </message>
-    <message>
         <source>loopsnap-helper is not installed (it comes with the Loopsnap package).</source>
         <translation>loopsnap-helper ist nicht installiert (er kommt mit dem Loopsnap-Paket).</translation>
+    </message>
+    <message>
+        <source>device-mapper is not available in this kernel (neither built in nor a dm-mod module).</source>
+        <translation>Device-Mapper ist in diesem Kernel nicht verfügbar (weder eingebaut noch als Modul dm-mod).</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,7 @@
 #include "ui/bridge/HelperBridge.h"
 
+#include <sys/utsname.h>
+
 #include <QDBusMessage>
 #include <QDBusMetaType>
 #include <QDBusPendingCallWatcher>
@@ -21,8 +23,21 @@ KernelAvailability probeKernelAvailability() {
 #if !defined(__linux__)
     return {false, HelperBridge::tr("The kernel backend needs Linux.")};
 #else
-    if (!QFile::exists(QStringLiteral("/dev/mapper/control")) && !QFile::exists(QStringLiteral("/sys/module/dm_mod")))
-        return {false, HelperBridge::tr("device-mapper is not available in this kernel (the dm_mod module is not loaded).")};
+    // Registered (built in or loaded): /proc/misc lists it. Else a dm-mod module the kernel loads
+    // on the first open of /dev/mapper/control.
+    bool deviceMapper = false;
+    QFile misc(QStringLiteral("/proc/misc"));
+    if (misc.open(QIODevice::ReadOnly)) deviceMapper = misc.readAll().contains(" device-mapper\n");
+    if (!deviceMapper) {
+        struct utsname u {};
+        if (::uname(&u) == 0) {
+            const QString dir = QStringLiteral("/lib/modules/%1/kernel/drivers/md/").arg(QString::fromLocal8Bit(u.release));
+            for (const char* name : {"dm-mod.ko", "dm-mod.ko.xz", "dm-mod.ko.zst", "dm-mod.ko.gz"})
+                deviceMapper = deviceMapper || QFile::exists(dir + QLatin1String(name));
+        }
+    }
+    if (!deviceMapper)
+        return {false, HelperBridge::tr("device-mapper is not available in this kernel (neither built in nor a dm-mod module).")};
     if (!QFile::exists(QStringLiteral("/usr/share/dbus-1/system-services/io.github.loopsnap.Helper.service")))
         return {false, HelperBridge::tr("loopsnap-helper is not installed (it comes with the Loopsnap package).")};
     return {true, {}};

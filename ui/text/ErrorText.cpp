@@ -51,6 +51,8 @@ QString byDetail(const std::string& detail, const QString& subject) {
         {"not-a-file-or-device", [](const QString& s) { return tr("%1 is neither a regular file nor a block device.").arg(s); }},
         {"same-path", [](const QString& s) { return tr("%1 is named twice: origin, store, source, destination and metadata must be different files.").arg(s); }},
         {"not-managed", [](const QString& s) { return tr("%1 is not one of your kernel devices.").arg(s); }},
+        {"no-device-mapper", [](const QString&) { return tr("device-mapper is not available on this system, and the kernel backend needs it. Choose the Userspace backend."); }},
+        {"backend-unavailable", [](const QString&) { return tr("This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend."); }},
     };
     auto it = table.find(QString::fromStdString(detail));
     return it == table.end() ? QString() : (*it)(subject);
