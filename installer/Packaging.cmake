@@ -9,7 +9,7 @@
 #   share/applications/io.github.loopsnap.Loopsnap.desktop      \
 #   share/metainfo/io.github.loopsnap.Loopsnap.metainfo.xml      > with the GUI only
 #   share/icons/hicolor/{scalable,NxN}/apps/io.github.loopsnap.Loopsnap.{svg,png}  /
-#   share/man/man1/loopsnapctl.1.gz, loopsnap.1.gz (with the GUI)
+#   share/man/man1/loopsnapctl.1.gz, loopsnap.1.gz (with the GUI), man8/loopsnap-helper.8.gz
 #   share/bash-completion/completions/loopsnapctl
 #   share/doc/loopsnap/copyright
 #   (the privileged helper and its D-Bus/polkit files: see the section at the end)
@@ -145,6 +145,16 @@ if(TARGET loopsnap-helper)
     PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
   install(FILES ${_helper_polkit_actions} DESTINATION ${CMAKE_INSTALL_DATADIR}/polkit-1/actions
     PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
+  # installer/loopsnap-helper.8 -> share/man/man8/loopsnap-helper.8.gz
+  set(_helper_man ${LOOPSNAP_GENERATED_DIR}/loopsnap-helper.8.gz)
+  add_custom_command(
+    OUTPUT ${_helper_man}
+    COMMAND ${LOOPSNAP_GZIP} -9 -n -c ${LOOPSNAP_INSTALLER_DIR}/loopsnap-helper.8 > ${_helper_man}
+    DEPENDS ${LOOPSNAP_INSTALLER_DIR}/loopsnap-helper.8
+    COMMENT "Compressing the loopsnap-helper man page"
+    VERBATIM)
+  add_custom_target(loopsnap-helper_manpage ALL DEPENDS ${_helper_man})
+  install(FILES ${_helper_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8 PERMISSIONS ${LOOPSNAP_DATA_PERMISSIONS})
 endif()
 
 include(CPack)
@@ -160,6 +170,14 @@ if(LOOPSNAP_BUILD_TESTS)
     COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/deb_install.sh
             ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${PROJECT_VERSION} $<IF:$<TARGET_EXISTS:loopsnap>,gui,cli>)
   set_tests_properties(installer_deb PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77 RUN_SERIAL ON)
+  # The helper's polkit action (xmllint against polkit's DTD), bus policy and activation file.
+  add_test(NAME installer_helper_files
+    COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_files.sh
+            ${LOOPSNAP_INSTALLER_DIR} ${PROJECT_SOURCE_DIR}/helper/helper_protocol.h)
+  if(TARGET loopsnap-helper)
+    add_test(NAME installer_helper_no_exec
+      COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_no_exec.sh $<TARGET_FILE:loopsnap-helper>)
+  endif()
 endif()
 
 # tst_ui_translations (tests/) runs the lupdate that translations/Translations.cmake sets up.

@@ -15,6 +15,7 @@ PACKAGES=(
   qt6-svg-dev xvfb xauth
   dpkg-dev librsvg2-bin appstream desktop-file-utils bash-completion man-db   # the .deb and its checks
   qt6-translations-l10n locales
+  dbus-daemon libxml2-utils polkitd   # loopsnap-helper's tests: a private bus, its polkit action checked
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

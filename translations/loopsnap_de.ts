@@ -480,6 +480,58 @@
         <source>A rollback of this snapshot was stopped or cut off. The origin is partly rolled back and shows the snapshot; Resume rollback finishes it.</source>
         <translation>Ein Rollback dieses Snapshots wurde gestoppt oder abgebrochen. Der Ursprung ist teilweise zurückgesetzt und zeigt den Snapshot; „Rollback fortsetzen“ schließt ihn ab.</translation>
     </message>
+    <message>
+        <source>loopsnap-helper cannot be reached on the system bus. Install the Loopsnap package (it brings the helper), or choose the Userspace backend.</source>
+        <translation>loopsnap-helper ist über den Systembus nicht erreichbar. Installieren Sie das Loopsnap-Paket (es bringt den Helfer mit) oder wählen Sie das Userspace-Backend.</translation>
+    </message>
+    <message>
+        <source>loopsnap-helper failed to answer. Try again; the system log has its messages.</source>
+        <translation>loopsnap-helper hat nicht geantwortet. Versuchen Sie es erneut; seine Meldungen stehen im Systemprotokoll.</translation>
+    </message>
+    <message>
+        <source>Not authorised: the kernel backend needs an administrator&apos;s permission, and it was refused. Nothing was changed.</source>
+        <translation>Nicht berechtigt: Das Kernel-Backend braucht die Erlaubnis eines Administrators, und sie wurde verweigert. Es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>Not authorised: the kernel backend needs an administrator&apos;s password, and no authentication agent asked for it. Nothing was changed.</source>
+        <translation>Nicht berechtigt: Das Kernel-Backend braucht das Passwort eines Administrators, und kein Authentifizierungsagent hat danach gefragt. Es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>%1 holds a filesystem or other data. Loopsnap does not format over it; choose an empty file or device.</source>
+        <translation>%1 enthält ein Dateisystem oder andere Daten. Loopsnap formatiert nicht darüber; wählen Sie eine leere Datei oder ein leeres Gerät.</translation>
+    </message>
+    <message>
+        <source>%1 is not an absolute path.</source>
+        <translation>%1 ist kein absoluter Pfad.</translation>
+    </message>
+    <message>
+        <source>%1 contains “..”. Give the path without it.</source>
+        <translation>%1 enthält „..“. Geben Sie den Pfad ohne an.</translation>
+    </message>
+    <message>
+        <source>%1 is not a usable path (empty, too long, or with “.”, “//” or control characters).</source>
+        <translation>%1 ist kein verwendbarer Pfad (leer, zu lang oder mit „.“, „//“ oder Steuerzeichen).</translation>
+    </message>
+    <message>
+        <source>%1 is neither a regular file nor a block device.</source>
+        <translation>%1 ist weder eine normale Datei noch ein Blockgerät.</translation>
+    </message>
+    <message>
+        <source>%1 is named twice: origin, store, source, destination and metadata must be different files.</source>
+        <translation>%1 ist doppelt angegeben: Ursprung, Speicher, Quelle, Ziel und Metadaten müssen verschiedene Dateien sein.</translation>
+    </message>
+    <message>
+        <source>%1 is not one of your kernel devices.</source>
+        <translation>%1 ist keines Ihrer Kernel-Geräte.</translation>
+    </message>
+    <message>
+        <source>device-mapper is not available on this system, and the kernel backend needs it. Choose the Userspace backend.</source>
+        <translation>Device-Mapper ist auf diesem System nicht verfügbar, und das Kernel-Backend braucht ihn. Wählen Sie das Userspace-Backend.</translation>
+    </message>
+    <message>
+        <source>This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend.</source>
+        <translation>Diese Loopsnap-Version hat kein Kernel-Backend (libdevmapper fehlte beim Bauen). Wählen Sie das Userspace-Backend.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::AreaMapWidget</name>
@@ -522,6 +574,25 @@
     <message>
         <source> · at %1</source>
         <translation> · bei %1</translation>
+    </message>
+</context>
+<context>
+    <name>loopsnap::ui::BackendChoice</name>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>&amp;Userspace: this app&apos;s engine over the files</source>
+        <translation>&amp;Userspace: die Engine dieser App über den Dateien</translation>
+    </message>
+    <message>
+        <source>&amp;Kernel: device-mapper in /dev/mapper, through loopsnap-helper (asks for an administrator)</source>
+        <translation>&amp;Kernel: Device-Mapper in /dev/mapper, über loopsnap-helper (fragt nach einem Administrator)</translation>
+    </message>
+    <message>
+        <source>Kernel is not available: %1</source>
+        <translation>Kernel ist nicht verfügbar: %1</translation>
     </message>
 </context>
 <context>
@@ -656,6 +727,10 @@
     <message>
         <source>The region size “%1” is out of range: it must be a power of two from 4 KiB to 4 MiB.</source>
         <translation>Die Regionsgröße „%1“ liegt außerhalb des zulässigen Bereichs: Sie muss eine Zweierpotenz von 4 KiB bis 4 MiB sein.</translation>
+    </message>
+    <message>
+        <source>The kernel backend clones from a file or block device, not over NBD. Choose Userspace for an NBD source.</source>
+        <translation>Das Kernel-Backend klont von einer Datei oder einem Blockgerät, nicht über NBD. Wählen Sie Userspace für eine NBD-Quelle.</translation>
     </message>
 </context>
 <context>
@@ -1282,6 +1357,21 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Legacy ordering off: commits advance strictly in sequence again.</source>
         <translation>Legacy-Reihenfolge aus: Commits rücken wieder streng der Reihe nach vor.</translation>
+    </message>
+</context>
+<context>
+    <name>loopsnap::ui::HelperBridge</name>
+    <message>
+        <source>The kernel backend needs Linux.</source>
+        <translation>Das Kernel-Backend braucht Linux.</translation>
+    </message>
+    <message>
+        <source>loopsnap-helper is not installed (it comes with the Loopsnap package).</source>
+        <translation>loopsnap-helper ist nicht installiert (er kommt mit dem Loopsnap-Paket).</translation>
+    </message>
+    <message>
+        <source>device-mapper is not available in this kernel (neither built in nor a dm-mod module).</source>
+        <translation>Device-Mapper ist in diesem Kernel nicht verfügbar (weder eingebaut noch als Modul dm-mod).</translation>
     </message>
 </context>
 <context>
@@ -2270,6 +2360,10 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>A snapshot of &lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;in a new %3 store &lt;b&gt;%4&lt;/b&gt; of %5 with %6 chunks.&lt;br&gt;%7</source>
         <translation>Ein Snapshot von &lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;in einem neuen Speicher &lt;b&gt;%4&lt;/b&gt;, Typ %3, %5 groß, mit Chunks von %6.&lt;br&gt;%7</translation>
     </message>
+    <message>
+        <source>The kernel backend creates it through loopsnap-helper; its device appears in /dev/mapper.</source>
+        <translation>Das Kernel-Backend legt ihn über loopsnap-helper an; sein Gerät erscheint in /dev/mapper.</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::SnapshotWizard</name>
@@ -2297,8 +2391,8 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>VIEW als PNG-Datei FILE ausgeben und beenden.</translation>
     </message>
     <message>
-        <source>The view for --screenshot: main, wizard, clone-wizard or a page.</source>
-        <translation>Die Ansicht für --screenshot: main, wizard, clone-wizard oder eine Seite.</translation>
+        <source>The view for --screenshot: main, wizard, clone-wizard, wizard-backend or a page.</source>
+        <translation>Die Ansicht für --screenshot: main, wizard, clone-wizard, wizard-backend oder eine Seite.</translation>
     </message>
 </context>
 </TS>

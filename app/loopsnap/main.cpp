@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     QCommandLineOption demo(QStringLiteral("demo"), QApplication::translate("main", "Open a ready demo session in a temporary folder."));
     QCommandLineOption workspace(QStringLiteral("workspace"), QApplication::translate("main", "Use the workspace in DIR."), QStringLiteral("DIR"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QApplication::translate("main", "Render VIEW to the PNG FILE and exit."), QStringLiteral("FILE"));
-    QCommandLineOption view(QStringLiteral("view"), QApplication::translate("main", "The view for --screenshot: main, wizard, clone-wizard or a page."),
+    QCommandLineOption view(QStringLiteral("view"), QApplication::translate("main", "The view for --screenshot: main, wizard, clone-wizard, wizard-backend or a page."),
                             QStringLiteral("VIEW"), QStringLiteral("main"));
     parser.addOptions({demo, workspace, screenshot, view});
     parser.process(app);

@@ -7,6 +7,8 @@
 #include <QRunnable>
 #include <QThread>
 
+#include "ui/bridge/HelperBridge.h"
+
 namespace loopsnap::ui {
 
 namespace {
@@ -52,6 +54,21 @@ EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
     connect(&pollTimer_, &QTimer::timeout, this, &EngineBridge::refresh);
     refreshDebounce_.setSingleShot(true);
     connect(&refreshDebounce_, &QTimer::timeout, this, &EngineBridge::refresh);
+    helper_ = new HelperBridge(this);
+    connect(helper_, &HelperBridge::devicesChanged, this, [this] {
+        mergeHelperDevices(registry_);
+        emit registryChanged();
+    });
+}
+
+void EngineBridge::mergeHelperDevices(RegistrySnapshot& into) const {
+    auto fromHelper = [](const std::string& id) { return id.rfind(HelperBridge::kIdPrefix, 0) == 0; };
+    std::erase_if(into.origins, [&](const OriginInfo& o) { return fromHelper(o.id); });
+    std::erase_if(into.snapshots, [&](const SnapshotInfo& s) { return fromHelper(s.id); });
+    std::erase_if(into.clones, [&](const CloneInfo& c) { return fromHelper(c.id); });
+    into.origins.insert(into.origins.end(), helper_->origins().begin(), helper_->origins().end());
+    into.snapshots.insert(into.snapshots.end(), helper_->snapshots().begin(), helper_->snapshots().end());
+    into.clones.insert(into.clones.end(), helper_->clones().begin(), helper_->clones().end());
 }
 
 EngineBridge::~EngineBridge() {
@@ -100,6 +117,7 @@ void EngineBridge::open(EngineOptions options) {
             pollTimer_.start();
             emit opened();
             refresh();
+            if (probeKernelAvailability().available) helper_->refresh();
         };
     });
 }
@@ -128,6 +146,7 @@ void EngineBridge::refresh() {
             refreshQueued_ = false;
             snap->workspaceDir = registry_.workspaceDir;
             snap->serving = registry_.serving;
+            mergeHelperDevices(*snap);
             registry_ = std::move(*snap);
             if (!refreshed.ok()) emit failed(refreshed.error(), QStringLiteral("refresh"));
             emit registryChanged();

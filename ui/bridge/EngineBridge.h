@@ -42,6 +42,8 @@ class QFileSystemWatcher;
 
 namespace loopsnap::ui {
 
+class HelperBridge;
+
 // One NBD export started from this app.
 struct ServedExport {
     QString deviceId;
@@ -91,6 +93,10 @@ public:
     void serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done = {});
     void startHydration(QString cloneId, HydrationTuning tuning);
 
+    // Kernel-backend operations go through loopsnap-helper (HelperBridge.h); its devices are
+    // merged into registry() (ids prefixed "kernel:"), re-read after open and after each change.
+    HelperBridge* helper() const { return helper_; }
+
     // Re-reads the workspace and every status now (asynchronously).
     void refresh();
     // The frame timer's interval; tests may shorten it.
@@ -111,6 +117,7 @@ private:
     void onFrame(const LiveFrame& frame);
     void scheduleRefresh(int delayMs);
     void watchWorkspace();
+    void mergeHelperDevices(RegistrySnapshot& into) const;
     template <typename T>
     void mutate(QString action, std::function<Result<T>(Engine&)> work, QObject* context,
                 std::function<void(const Result<T>&)> done);
@@ -125,6 +132,7 @@ private:
     QTimer pollTimer_, refreshDebounce_;
     QFileSystemWatcher* watcher_ = nullptr;
     bool refreshQueued_ = false;
+    HelperBridge* helper_ = nullptr;
 };
 
 template <typename T>

@@ -48,7 +48,7 @@ MergeDialog::MergeDialog(EngineBridge* bridge, const QString& snapshotId, QWidge
     recheckTimer_.setInterval(1000);
     recheckTimer_.setSingleShot(true);
     connect(&recheckTimer_, &QTimer::timeout, this, &MergeDialog::replan);
-    connect(bridge_, &EngineBridge::eventsDrained, this, &MergeDialog::onEvents);
+    connect(bridge_, &EngineBridge::frame, this, &MergeDialog::onEvents);
     replan();
 }
 
@@ -352,10 +352,10 @@ QString MergeDialog::resultText() const {
     }
 }
 
-void MergeDialog::onEvents(const QVector<Event>& batch) {
+void MergeDialog::onEvents(const LiveFrame& frame) {
     if (!jobId_) return;
     bool added = false;
-    for (const Event& e : batch) {
+    for (const Event& e : frame.events) {
         if (e.kind != EventKind::MergeBatch) continue;
         if (eventSource_ && e.source != eventSource_) continue;
         ++batchCount_;

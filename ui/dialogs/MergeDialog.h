@@ -7,7 +7,7 @@
 // is in the way (the holder's pid and program); it plans again every second (and on "Check
 // again"), so it notices when the holder is gone.
 // During: live progress sampled from the engine's job four times a second (chunks left, bytes,
-// rate, ETA) and one line per merge batch as its event arrives (EngineBridge::eventsDrained);
+// rate, ETA) and one line per merge batch as its event arrives (EngineBridge::frame);
 // Pause / Resume / Stop. Closing the dialog leaves the rollback running in the engine; quitting
 // the app stops it between batches (it shows as "merging, interrupted" and resumes here).
 // After: the store is an empty snapshot again (kernel semantics); the dialog offers to keep it or
@@ -16,6 +16,8 @@
 // Every engine call goes through EngineBridge::call (its worker thread); the GUI thread never
 // waits on I/O. Thread: GUI thread only.
 #pragma once
+
+#include "ui/models/LiveFrame.h"
 
 #include <QDialog>
 #include <QStringList>
@@ -77,7 +79,7 @@ private:
     void attachToJob(uint64_t jobId);
     void poll();
     void applyJob(const JobInfo& info);
-    void onEvents(const QVector<loopsnap::Event>& batch);
+    void onEvents(const LiveFrame& frame);   // the bridge's per-frame events (GUI thread)
     void setStage(Stage s);
     void togglePause();
     void stopMerge();

@@ -21,7 +21,9 @@
 
 namespace loopsnap::ui {
 
-QStringList ScreenshotRunner::builtinViews() { return {QStringLiteral("main"), QStringLiteral("wizard"), QStringLiteral("clone-wizard")}; }
+QStringList ScreenshotRunner::builtinViews() {
+    return {QStringLiteral("main"), QStringLiteral("wizard"), QStringLiteral("clone-wizard"), QStringLiteral("wizard-backend")};
+}
 
 bool ScreenshotRunner::knownView(const QString& view) { return builtinViews().contains(view) || findPage(view) != nullptr; }
 
@@ -65,6 +67,18 @@ void ScreenshotRunner::render() {
         if (demo) w->setOriginPath(demo->originPath());
         w->show();
         QTimer::singleShot(1200, this, [this, w] { grabAndQuit(w); });
+        return;
+    }
+    if (view_ == QLatin1String("wizard-backend")) {
+        // The snapshot wizard on its options page: the backend choice (and why Kernel is greyed out).
+        auto* w = new SnapshotWizard(window_->bridge(), window_);
+        if (demo) w->setOriginPath(demo->originPath());
+        w->show();
+        QTimer::singleShot(1200, this, [this, w] {
+            w->next();
+            w->next();
+            QTimer::singleShot(400, this, [this, w] { grabAndQuit(w); });
+        });
         return;
     }
     if (view_ == QLatin1String("clone-wizard")) {

@@ -1,6 +1,6 @@
 // ScreenshotRunner: `loopsnap --screenshot FILE --view VIEW [--demo]` (cli-contract.md). Waits
 // for the engine (and the demo session, when asked), lets it run, renders VIEW — main, wizard,
-// clone-wizard, or any page id from PageRegistry.h — to a PNG and quits the application with
+// clone-wizard, wizard-backend (the snapshot wizard's options page), or any page id from PageRegistry.h — to a PNG and quits the application with
 // 0 (written), 1 (failed) or 2 (unknown view). GUI thread only.
 #pragma once
 
@@ -18,7 +18,7 @@ class ScreenshotRunner : public QObject {
     Q_OBJECT
 public:
     ScreenshotRunner(MainWindow* window, QString file, QString view, bool demo, QObject* parent = nullptr);
-    static QStringList builtinViews();  // main, wizard, clone-wizard
+    static QStringList builtinViews();  // main, wizard, clone-wizard, wizard-backend
     static bool knownView(const QString& view);
 
 private:

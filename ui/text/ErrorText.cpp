@@ -42,6 +42,20 @@ QString byDetail(const std::string& detail, const QString& subject) {
         {"source-unreachable", [](const QString& s) { return tr("The clone source %1 cannot be reached. Check the NBD server and the URI.").arg(s); }},
         {"dest-too-small", [](const QString& s) { return tr("%1 is smaller than the source. Choose a device at least as large as the source.").arg(s); }},
         {"engine-closed", [](const QString&) { return tr("The engine is not open yet. Wait a moment and try again."); }},
+        // loopsnap-helper, the privileged service of the kernel backend (helper/helper_protocol.h)
+        {"helper-unavailable", [](const QString&) { return tr("loopsnap-helper cannot be reached on the system bus. Install the Loopsnap package (it brings the helper), or choose the Userspace backend."); }},
+        {"helper-error", [](const QString&) { return tr("loopsnap-helper failed to answer. Try again; the system log has its messages."); }},
+        {"not-authorized", [](const QString&) { return tr("Not authorised: the kernel backend needs an administrator's permission, and it was refused. Nothing was changed."); }},
+        {"auth-required", [](const QString&) { return tr("Not authorised: the kernel backend needs an administrator's password, and no authentication agent asked for it. Nothing was changed."); }},
+        {"holds-data", [](const QString& s) { return tr("%1 holds a filesystem or other data. Loopsnap does not format over it; choose an empty file or device.").arg(s); }},
+        {"relative-path", [](const QString& s) { return tr("%1 is not an absolute path.").arg(s); }},
+        {"path-traversal", [](const QString& s) { return tr("%1 contains “..”. Give the path without it.").arg(s); }},
+        {"bad-path", [](const QString& s) { return tr("%1 is not a usable path (empty, too long, or with “.”, “//” or control characters).").arg(s); }},
+        {"not-a-file-or-device", [](const QString& s) { return tr("%1 is neither a regular file nor a block device.").arg(s); }},
+        {"same-path", [](const QString& s) { return tr("%1 is named twice: origin, store, source, destination and metadata must be different files.").arg(s); }},
+        {"not-managed", [](const QString& s) { return tr("%1 is not one of your kernel devices.").arg(s); }},
+        {"no-device-mapper", [](const QString&) { return tr("device-mapper is not available on this system, and the kernel backend needs it. Choose the Userspace backend."); }},
+        {"backend-unavailable", [](const QString&) { return tr("This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend."); }},
     };
     auto it = table.find(QString::fromStdString(detail));
     return it == table.end() ? QString() : (*it)(subject);

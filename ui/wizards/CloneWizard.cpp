@@ -1,5 +1,8 @@
 #include "ui/wizards/CloneWizard.h"
 
+#include "ui/bridge/HelperBridge.h"
+#include "ui/wizards/BackendChoice.h"
+
 #include <QCheckBox>
 #include <QCoreApplication>
 #include <QComboBox>
@@ -306,6 +309,8 @@ CloneOptionsPage::CloneOptionsPage(QWidget* parent) : QWizardPage(parent) {
     setTitle(tr("Regions and hydration"));
     setSubTitle(tr("The clone copies the source region by region, in the background while hydration is on."));
     auto* form = new QFormLayout(this);
+    backend_ = new BackendChoice(this);
+    form->addRow(backend_);
     region_ = new QComboBox(this);
     region_->setObjectName(QStringLiteral("regionSize"));
     region_->setEditable(true);
@@ -351,6 +356,8 @@ bool CloneOptionsPage::validatePage() {
     const uint64_t r = regionBytes();
     if (r < kMinRegion || r > kMaxRegion || !isPowerOfTwo(r))
         return error_->fail(tr("The region size “%1” is out of range: it must be a power of two from 4 KiB to 4 MiB.").arg(region_->currentText())), false;
+    if (backend_->backend() == BackendKind::Kernel && static_cast<CloneWizard*>(wizard())->source().contains(QLatin1String("://")))
+        return error_->fail(tr("The kernel backend clones from a file or block device, not over NBD. Choose Userspace for an NBD source.")), false;
     error_->clearMessage();
     return true;
 }
@@ -414,13 +421,17 @@ bool CloneWizard::hydrate() const { return static_cast<CloneOptionsPage*>(page(O
 uint32_t CloneWizard::threshold() const { return static_cast<CloneOptionsPage*>(page(OptionsPageId))->threshold(); }
 uint32_t CloneWizard::batchSize() const { return static_cast<CloneOptionsPage*>(page(OptionsPageId))->batchSize(); }
 
+BackendKind CloneWizard::backend() const { return backendChoice()->backend(); }
+BackendChoice* CloneWizard::backendChoice() const { return static_cast<CloneOptionsPage*>(page(OptionsPageId))->backendChoice(); }
+
 QStringList CloneWizard::equivalentCommands() const {
     QStringList out;
-    out << QStringLiteral("loopsnapctl clone create --source %1 --dest %2 --meta %3 --region %4")
-               .arg(shellQuote(source()), shellQuote(dest()), shellQuote(meta()), cliSize(regionBytes()));
+    const QString ctl = backend() == BackendKind::Kernel ? QStringLiteral("loopsnapctl --backend kernel") : QStringLiteral("loopsnapctl");
+    out << QStringLiteral("%5 clone create --source %1 --dest %2 --meta %3 --region %4")
+               .arg(shellQuote(source()), shellQuote(dest()), shellQuote(meta()), cliSize(regionBytes()), ctl);
     if (hydrate())
-        out << QStringLiteral("loopsnapctl clone hydrate --meta %1 --threshold %2 --batch %3")
-                   .arg(shellQuote(meta())).arg(threshold()).arg(batchSize());
+        out << QStringLiteral("%4 clone hydrate --meta %1 --threshold %2 --batch %3")
+                   .arg(shellQuote(meta())).arg(threshold()).arg(batchSize()).arg(ctl);
     return out;
 }
 
@@ -437,7 +448,7 @@ void CloneWizard::accept() {
     std::optional<HydrationTuning> tuning;
     if (hydrate()) tuning = HydrationTuning{threshold(), batchSize()};
     auto* summary = static_cast<CloneSummaryPage*>(page(SummaryPageId));
-    bridge_->createClone(rq, tuning, this, [this, summary](const Result<CloneInfo>& r) {
+    auto finished = [this, summary](const Result<CloneInfo>& r) {
         finishing_ = false;
         if (!r.ok()) {
             finishError_ = errorText(r.error());
@@ -449,7 +460,9 @@ void CloneWizard::accept() {
         QSettings().setValue("folders/clone", QFileInfo(dest()).absolutePath());
         emit created(QString::fromStdString(r->id));
         QWizard::accept();
-    });
+    };
+    if (backend() == BackendKind::Kernel) bridge_->helper()->createClone(rq, tuning, this, finished);
+    else bridge_->createClone(rq, tuning, this, finished);
 }
 
 }  // namespace loopsnap::ui

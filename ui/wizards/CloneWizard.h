@@ -6,6 +6,8 @@
 // Nothing is written before Finish. GUI thread only.
 #pragma once
 
+#include "core/backend/types.h"
+
 #include <QWizard>
 #include <QWizardPage>
 
@@ -20,6 +22,7 @@ class QSpinBox;
 namespace loopsnap::ui {
 
 class AsyncProber;
+class BackendChoice;
 class EngineBridge;
 class ValidationLabel;
 
@@ -38,6 +41,8 @@ public:
     bool hydrate() const;
     uint32_t threshold() const;
     uint32_t batchSize() const;
+    BackendKind backend() const;   // Kernel: created by loopsnap-helper
+    BackendChoice* backendChoice() const;
     QStringList equivalentCommands() const;
     QString finishError() const { return finishError_; }
 
@@ -108,8 +113,10 @@ public:
     bool hydrate() const;
     uint32_t threshold() const;
     uint32_t batchSize() const;
+    BackendChoice* backendChoice() const { return backend_; }
 
 private:
+    BackendChoice* backend_;
     QComboBox* region_;
     QLabel* regionNote_;
     QCheckBox* hydrate_;

@@ -1,5 +1,8 @@
 #include "ui/wizards/SnapshotWizard.h"
 
+#include "ui/bridge/HelperBridge.h"
+#include "ui/wizards/BackendChoice.h"
+
 #include <unistd.h>
 
 #include <QButtonGroup>
@@ -323,6 +326,8 @@ SnapshotOptionsPage::SnapshotOptionsPage(QWidget* parent) : QWizardPage(parent) 
     setTitle(tr("Options"));
     setSubTitle(tr("What to do with the snapshot once it exists."));
     auto* layout = new QVBoxLayout(this);
+    backend_ = new BackendChoice(this);
+    layout->addWidget(backend_);
     none_ = new QRadioButton(tr("&Only create it (it appears in the device list)"), this);
     none_->setChecked(true);
     attach_ = new QRadioButton(tr("&Attach it as a loop device (/dev/loopN), to mount it"), this);
@@ -349,6 +354,13 @@ SnapshotOptionsPage::SnapshotOptionsPage(QWidget* parent) : QWizardPage(parent) 
     error_ = new ValidationLabel(this);
     layout->addWidget(error_);
     connect(serve_, &QRadioButton::toggled, socketEdit_, &QWidget::setEnabled);
+    // The kernel's snapshot is a device in /dev/mapper already: no loop device, no NBD export.
+    connect(backend_, &BackendChoice::changed, this, [this](BackendKind kind) {
+        const bool user = kind != BackendKind::Kernel;
+        if (!user) none_->setChecked(true);
+        attach_->setEnabled(user);
+        serve_->setEnabled(user);
+    });
     const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR", QDir::tempPath());
     socketEdit_->setText(QDir(runtime).filePath(QStringLiteral("loopsnap-%1.sock").arg(QCoreApplication::applicationPid())));
 }
@@ -395,7 +407,8 @@ SnapshotSummaryPage::SnapshotSummaryPage(QWidget* parent) : QWizardPage(parent) 
 void SnapshotSummaryPage::initializePage() {
     auto* w = static_cast<SnapshotWizard*>(wizard());
     auto* options = static_cast<SnapshotOptionsPage*>(w->page(SnapshotWizard::OptionsPageId));
-    QString then = options->attach() ? tr("Then it is attached as a loop device.")
+    QString then = w->backend() == BackendKind::Kernel ? tr("The kernel backend creates it through loopsnap-helper; its device appears in /dev/mapper.")
+                   : options->attach() ? tr("Then it is attached as a loop device.")
                    : options->serve() ? tr("Then it is served over NBD at %1.").arg(options->socketPath())
                                       : QString();
     summary_->setText(tr("A snapshot of <b>%1</b> (%2)<br>in a new %3 store <b>%4</b> of %5 with %6 chunks.<br>%7")
@@ -434,9 +447,15 @@ uint64_t SnapshotWizard::cowSize() const { return static_cast<SnapshotStorePage*
 uint32_t SnapshotWizard::chunkBytes() const { return static_cast<SnapshotStorePage*>(page(StorePageId))->chunkBytes(); }
 QString SnapshotWizard::storeType() const { return static_cast<SnapshotStorePage*>(page(StorePageId))->storeType(); }
 
+BackendKind SnapshotWizard::backend() const { return backendChoice()->backend(); }
+BackendChoice* SnapshotWizard::backendChoice() const {
+    return static_cast<SnapshotOptionsPage*>(page(OptionsPageId))->backendChoice();
+}
+
 QString SnapshotWizard::equivalentCommand() const {
-    return QStringLiteral("loopsnapctl snapshot create --origin %1 --cow %2 --cow-size %3 --chunk %4 --store %5")
-        .arg(shellQuote(originPath()), shellQuote(cowPath()), cliSize(cowSize()), cliSize(chunkBytes()), storeType());
+    const QString backend = this->backend() == BackendKind::Kernel ? QStringLiteral("--backend kernel ") : QString();
+    return QStringLiteral("loopsnapctl %6snapshot create --origin %1 --cow %2 --cow-size %3 --chunk %4 --store %5")
+        .arg(shellQuote(originPath()), shellQuote(cowPath()), cliSize(cowSize()), cliSize(chunkBytes()), storeType(), backend);
 }
 
 void SnapshotWizard::accept() {
@@ -454,7 +473,7 @@ void SnapshotWizard::accept() {
     rq.store = storeType().toStdString();
     const bool attach = options->attach(), serve = options->serve();
     const QString socket = options->socketPath();
-    bridge_->createSnapshot(rq, this, [this, summary, attach, serve, socket](const Result<SnapshotInfo>& r) {
+    auto finished = [this, summary, attach, serve, socket](const Result<SnapshotInfo>& r) {
         finishing_ = false;
         if (!r.ok()) {
             finishError_ = errorText(r.error());
@@ -473,7 +492,9 @@ void SnapshotWizard::accept() {
         }
         emit created(id);
         QWizard::accept();
-    });
+    };
+    if (backend() == BackendKind::Kernel) bridge_->helper()->createSnapshot(rq, this, finished);
+    else bridge_->createSnapshot(rq, this, finished);
 }
 
 }  // namespace loopsnap::ui

@@ -10,6 +10,7 @@
 #include <QWizard>
 #include <QWizardPage>
 
+#include "core/backend/types.h"
 #include "core/linux/blkid_probe.h"
 
 class QButtonGroup;
@@ -22,6 +23,7 @@ class QRadioButton;
 namespace loopsnap::ui {
 
 class AsyncProber;
+class BackendChoice;
 class EngineBridge;
 class ValidationLabel;
 
@@ -39,6 +41,8 @@ public:
     uint64_t cowSize() const;
     uint32_t chunkBytes() const;
     QString storeType() const;
+    BackendKind backend() const;   // Kernel: created by loopsnap-helper
+    BackendChoice* backendChoice() const;
     QString equivalentCommand() const;
     QString finishError() const { return finishError_; }
 
@@ -108,8 +112,10 @@ public:
     bool attach() const;
     bool serve() const;
     QString socketPath() const;
+    BackendChoice* backendChoice() const { return backend_; }
 
 private:
+    BackendChoice* backend_;
     QRadioButton* none_;
     QRadioButton* attach_;
     QRadioButton* serve_;

@@ -1,0 +1,65 @@
+// HelperBridge: the desktop app's client of loopsnap-helper (helper/helper_protocol.h), through
+// which it runs kernel-backend operations: the app never runs as root, the helper does, and
+// asks polkit on every call (the desktop's polkit agent may ask for an administrator password).
+//
+// Calls are asynchronous D-Bus calls (QDBusPendingCallWatcher): the GUI thread never waits.
+// Operations the user started allow interactive authorisation; the background listing of the
+// helper's devices (after open and after each change) does not, so starting the app never pops
+// up a password dialog: without an authorisation kept by polkit it simply shows no kernel devices.
+//
+// Devices it lists carry ids prefixed with "kernel:" (the helper's workspace has ids of its own
+// that would collide with the app's); EngineBridge merges them into its RegistrySnapshot.
+//
+// Threads: GUI thread only; callbacks run on the GUI thread and are dropped when their context
+// object is gone.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <QDBusConnection>
+#include <QObject>
+
+#include "core/backend/types.h"
+#include "core/util/result.h"
+
+namespace loopsnap::ui {
+
+// Whether the kernel backend can be offered here, and if not, why (translated).
+struct KernelAvailability {
+    bool available = false;
+    QString reason;
+};
+KernelAvailability probeKernelAvailability();
+
+class HelperBridge : public QObject {
+    Q_OBJECT
+public:
+    static constexpr const char* kIdPrefix = "kernel:";
+    explicit HelperBridge(QObject* parent = nullptr);  // the system bus
+    void setConnection(QDBusConnection connection) { bus_ = std::move(connection); }
+
+    void createSnapshot(CreateSnapshotRequest request, QObject* context, std::function<void(const Result<SnapshotInfo>&)> done);
+    void createClone(CreateCloneRequest request, std::optional<HydrationTuning> hydrate, QObject* context,
+                     std::function<void(const Result<CloneInfo>&)> done);
+    // Re-reads the helper's devices (non-interactive); devicesChanged() when they arrive.
+    void refresh();
+
+    const std::vector<OriginInfo>& origins() const { return origins_; }
+    const std::vector<SnapshotInfo>& snapshots() const { return snapshots_; }
+    const std::vector<CloneInfo>& clones() const { return clones_; }
+
+signals:
+    void devicesChanged();
+
+private:
+    void send(const QString& method, const QVariantList& args, bool interactive, QObject* context,
+              std::function<void(const Result<QVariantList>&)> done);
+
+    QDBusConnection bus_;
+    std::vector<OriginInfo> origins_;
+    std::vector<SnapshotInfo> snapshots_;
+    std::vector<CloneInfo> clones_;
+};
+
+}  // namespace loopsnap::ui
