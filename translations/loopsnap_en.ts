@@ -34,20 +34,20 @@
 <context>
     <name>loopsnap::ui::ExceptionMonitorPage</name>
     <message numerus="yes">
-        <source>%n event(s) were dropped: resynced from the engine&apos;s status.</source>
+        <source>%n event(s) of this snapshot were dropped: resynced from the engine&apos;s status.</source>
         <translation>
-            <numerusform>%n event was dropped: resynced from the engine&apos;s status.</numerusform>
-            <numerusform>%n events were dropped: resynced from the engine&apos;s status.</numerusform>
+            <numerusform>%n event of this snapshot was dropped: resynced from the engine&apos;s status.</numerusform>
+            <numerusform>%n events of this snapshot were dropped: resynced from the engine&apos;s status.</numerusform>
         </translation>
     </message>
 </context>
 <context>
     <name>loopsnap::ui::HydrationDashboardPage</name>
     <message numerus="yes">
-        <source>%n event(s) were dropped: resynced from the engine&apos;s status.</source>
+        <source>%n event(s) of this clone were dropped: resynced from the engine&apos;s status.</source>
         <translation>
-            <numerusform>%n event was dropped: resynced from the engine&apos;s status.</numerusform>
-            <numerusform>%n events were dropped: resynced from the engine&apos;s status.</numerusform>
+            <numerusform>%n event of this clone was dropped: resynced from the engine&apos;s status.</numerusform>
+            <numerusform>%n events of this clone were dropped: resynced from the engine&apos;s status.</numerusform>
         </translation>
     </message>
 </context>
