@@ -20,6 +20,8 @@
 # Environment: LOOPSNAP_KERNEL_CACHE (default ~/.cache/loopsnap-kernel), LOOPSNAP_BUILD_DIR
 # (default build), LOOPSNAP_VM_ACCEL (auto|kvm|tcg), LOOPSNAP_VM_TIMEOUT (s, default 420),
 # LOOPSNAP_VM_MEM (MiB, default 1536), LOOPSNAP_KERNEL_PACKAGE (e.g. linux-image-6.1.0-57-amd64).
+# LOOPSNAP_KERNEL_PREPARE_ONLY=1 does steps 1-2 only (scripts/test.sh runs that in the background
+# while it compiles: the downloads and dm-clone.ko overlap the builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -222,6 +224,7 @@ summarise() {  # sums Qt Test totals from the console log; prints the final line
 
 mkdir -p "$CACHE"
 prepare_kernel
+[ "${LOOPSNAP_KERNEL_PREPARE_ONLY:-0}" = 1 ] && { say "kernel prepared in $KDIR"; exit 0; }
 say "building the kernel tests in $BUILD"
 [ -f "$BUILD/build.ninja" ] || cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$BUILD" -j"${LOOPSNAP_JOBS:-$(nproc)}" kernel_tests >/dev/null || die "building the kernel tests failed"
