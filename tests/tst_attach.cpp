@@ -4,7 +4,13 @@
 // shows the old files. Needs root, /dev/fuse and loop devices; skips (saying why) without them.
 #include <QtTest>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
+
+#include <filesystem>
 
 #include <algorithm>
 
@@ -104,6 +110,8 @@ private slots:
     void engineAttachRefusesCloseAndMountedDetach();
     void attachmentsAndDetachAcrossProcesses();
     void engineRefusesBadLoopDevice();
+    void attachRecordsWhatItOpensInTheWorkspace_data();
+    void attachRecordsWhatItOpensInTheWorkspace();
 
 private:
     std::unique_ptr<TempDir> runtime_;
@@ -367,6 +375,65 @@ void TestAttach::engineRefusesBadLoopDevice() {
     QCOMPARE(st.error().detail, std::string("not-a-loop-device"));
     auto a = (*engine)->attach("no-such-id", false);
     QVERIFY(!a.ok());
+}
+
+// cli-contract.md, Workspace: what `attach --export-spec` opens is remembered. The stores are made
+// in another workspace; while attached, `list` in the attaching one shows the origin with its
+// store, or the clone; a plain file is no store and is not recorded.
+void TestAttach::attachRecordsWhatItOpensInTheWorkspace_data() {
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("cow");    // recorded store ("" none)
+    QTest::addColumn<QString>("clone");  // recorded clone metadata ("" none)
+    QTest::newRow("origin") << "origin:{O}:{A}" << "{A}" << "";
+    QTest::newRow("snapshot read-only") << "snapshot:{O}:{A}" << "{A}" << "";
+    QTest::newRow("clone") << "clone:{M}" << "" << "{M}";
+    QTest::newRow("plain file") << "file:{F}" << "" << "";
+}
+
+void TestAttach::attachRecordsWhatItOpensInTheWorkspace() {
+    REQUIRE_ATTACH();
+    QFETCH(QString, spec);
+    QFETCH(QString, cow);
+    QFETCH(QString, clone);
+    TempDir dir;
+    const std::string canonical = std::filesystem::canonical(dir.path()).string();
+    writeFile(dir.file("o.img"), patternBytes(1, 0, 4 << 20));
+    writeFile(dir.file("f.img"), patternBytes(2, 0, 1 << 20));
+    writeFile(dir.file("src.img"), patternBytes(3, 0, 1 << 20));
+    const std::string setup = "LOOPSNAP_WORKSPACE=" + dir.file("setup-ws") + " " + loopsnapctl();
+    QVERIFY(sh(setup + " snapshot create --origin " + dir.file("o.img") + " --cow " + dir.file("a.cow") + " --cow-size 1M --chunk 4K"));
+    QVERIFY(sh(setup + " clone create --source " + dir.file("src.img") + " --dest " + dir.file("d.img") + " --meta " + dir.file("c.meta")));
+    auto fill = [&](QString t) {
+        return t.replace("{O}", QString::fromStdString(canonical + "/o.img"))
+            .replace("{A}", QString::fromStdString(canonical + "/a.cow"))
+            .replace("{M}", QString::fromStdString(canonical + "/c.meta"))
+            .replace("{F}", QString::fromStdString(canonical + "/f.img"));
+    };
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("LOOPSNAP_WORKSPACE", QString::fromStdString(dir.file("attach-ws")));
+    Attached a;
+    a.proc.setProcessEnvironment(env);
+    QStringList args{"--export-spec", fill(spec)};
+    if (spec.startsWith("snapshot:")) args << "--read-only";
+    QVERIFY(a.start(args));
+
+    QProcess list;
+    list.setProcessEnvironment(env);
+    list.start(QString::fromStdString(loopsnapctl()), {"--json", "list"});
+    QVERIFY(list.waitForFinished(10000));
+    QCOMPARE(list.exitCode(), 0);
+    const QJsonObject listed = QJsonDocument::fromJson(list.readAllStandardOutput()).object();
+    QStringList cows, origins, clones;
+    for (const auto& ov : listed["origins"].toArray()) {
+        origins << ov.toObject()["path"].toString();
+        for (const auto& sv : ov.toObject()["snapshots"].toArray()) cows << sv.toObject()["cow"].toString();
+    }
+    for (const auto& cv : listed["clones"].toArray()) clones << cv.toObject()["meta"].toString();
+    QCOMPARE(cows, cow.isEmpty() ? QStringList{} : QStringList{fill(cow)});
+    QCOMPARE(origins, cow.isEmpty() ? QStringList{} : QStringList{fill("{O}")});
+    QCOMPARE(clones, clone.isEmpty() ? QStringList{} : QStringList{fill(clone)});
+    QCOMPARE(a.detach(), 0);
+    QCOMPARE(a.proc.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestAttach)

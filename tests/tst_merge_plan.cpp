@@ -6,12 +6,6 @@
 //   gone the same merge runs and rolls the origin back while the other snapshot keeps its view.
 #include <QtTest>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -80,33 +74,6 @@ Made makeTwoSnapshots(Rig& rig, Engine& e) {
     }
     if (!origin->flush().ok()) qFatal("flush");
     return m;
-}
-
-// A child process named `name` holding the POSIX write lock of `path` until killed.
-pid_t spawnLockHolder(const std::string& path, const char* name) {
-    int pipefd[2];
-    if (::pipe(pipefd) != 0) return -1;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_NAME, name, 0, 0, 0);
-        int fd = ::open(path.c_str(), O_RDWR);
-        struct flock fl{};
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        char ok = (fd >= 0 && ::fcntl(fd, F_SETLK, &fl) == 0) ? '1' : '0';
-        (void)!::write(pipefd[1], &ok, 1);
-        for (;;) ::pause();
-    }
-    ::close(pipefd[1]);
-    char ok = '0';
-    (void)!::read(pipefd[0], &ok, 1);
-    ::close(pipefd[0]);
-    if (ok != '1') {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        return -1;
-    }
-    return pid;
 }
 
 }  // namespace
@@ -229,8 +196,9 @@ void TestMergePlan::heldOriginIsRefusedNamingTheHolderAndNothingIsWritten() {
     QVERIFY(e->closeDevice(m.originId).ok());
     const auto originBefore = rig.contents("o.img"), aBefore = rig.contents("a.cow"), bBefore = rig.contents("b.cow");
 
-    const pid_t holder = spawnLockHolder(rig.path(held.toStdString()), "lockholder");
-    QVERIFY(holder > 0);
+    LockHolder lock;
+    QVERIFY(lock.start(rig.path(held.toStdString()), "lockholder"));
+    const pid_t holder = lock.pid();
     auto plan = planMerge(*e, m.snapId);
     QVERIFY(plan.ok());
     QCOMPARE(plan->refusals.size(), size_t(1));
@@ -259,8 +227,7 @@ void TestMergePlan::heldOriginIsRefusedNamingTheHolderAndNothingIsWritten() {
     QCOMPARE(rig.contents("b.cow"), bBefore);
     QCOMPARE(int(e->snapshot(m.snapId)->state), int(DeviceState::Valid));
 
-    ::kill(holder, SIGKILL);
-    ::waitpid(holder, nullptr, 0);
+    lock.release();
 
     // The holder is gone: the same merge runs.
     plan = planMerge(*e, m.snapId);

@@ -8,6 +8,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
+
+#include <filesystem>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -84,6 +87,8 @@ private slots:
     void serveOriginAndSnapshot();
     void serveUsageAndOpenErrors_data();
     void serveUsageAndOpenErrors();
+    void serveRecordsWhatItOpensInTheWorkspace_data();
+    void serveRecordsWhatItOpensInTheWorkspace();
 };
 
 void TestServe::parseDeviceSpec_data() {
@@ -319,6 +324,91 @@ void TestServe::serveUsageAndOpenErrors() {
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), exitCode);
     QVERIFY2(p.readAllStandardError().contains(message.toUtf8()), qPrintable(message));
+}
+
+// cli-contract.md, Workspace: what `serve` opens is remembered. The stores are made in another
+// workspace, so the serving one starts empty; `list` (run while serving) shows what the specs
+// opened: an origin with the listed store and, for a read-write open, the recorded one attached
+// beside it; a read-only snapshot only its own store; a clone; a plain file nothing.
+void TestServe::serveRecordsWhatItOpensInTheWorkspace_data() {
+    QTest::addColumn<QStringList>("exports");
+    QTest::addColumn<bool>("readOnly");
+    QTest::addColumn<QStringList>("cows");    // recorded stores, in workspace order
+    QTest::addColumn<QStringList>("clones");  // recorded clone metadata
+    QTest::newRow("origin read-write") << QStringList{"o=origin:{O}:{A}"} << false << QStringList{"{A}", "{B}"} << QStringList{};
+    QTest::newRow("snapshot read-only") << QStringList{"s=snapshot:{O}:{B}"} << true << QStringList{"{B}"} << QStringList{};
+    QTest::newRow("origin and snapshot of it") << QStringList{"o=origin:{O}:{A}", "s=snapshot:{O}:{A}"} << false
+                                               << QStringList{"{A}", "{B}"} << QStringList{};
+    QTest::newRow("read-only new store (no store yet)") << QStringList{"s=snapshot:{O}:{N}"} << true << QStringList{} << QStringList{};
+    QTest::newRow("clone") << QStringList{"c=clone:{M}"} << false << QStringList{} << QStringList{"{M}"};
+    QTest::newRow("plain file") << QStringList{"f=file:{F}"} << false << QStringList{} << QStringList{};
+}
+
+void TestServe::serveRecordsWhatItOpensInTheWorkspace() {
+    QFETCH(QStringList, exports);
+    QFETCH(bool, readOnly);
+    QFETCH(QStringList, cows);
+    QFETCH(QStringList, clones);
+    TempDir dir;
+    const std::string o = dir.file("o.img"), f = dir.file("f.img"), src = dir.file("src.img");
+    writeFile(o, patternBytes(1, 0, 4 << 20));
+    writeFile(f, patternBytes(2, 0, 1 << 20));
+    writeFile(src, patternBytes(3, 0, 1 << 20));
+    writeFile(dir.file("n.cow"), std::vector<std::byte>(1 << 20));  // new: magic 0, never formatted
+    const std::string setup = "LOOPSNAP_WORKSPACE=" + dir.file("setup-ws") + " " + loopsnapctl();
+    for (const char* cow : {"a.cow", "b.cow"}) {
+        auto r = runCommand(setup + " snapshot create --origin " + o + " --cow " + dir.file(cow) + " --cow-size 1M --chunk 4K");
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+    }
+    auto r = runCommand(setup + " clone create --source " + src + " --dest " + dir.file("d.img") + " --meta " + dir.file("c.meta"));
+    QVERIFY2(r.exitCode == 0, r.err.c_str());
+
+    auto fill = [&](QString t) {
+        const std::string canonical = std::filesystem::canonical(dir.path()).string();
+        return t.replace("{O}", QString::fromStdString(canonical + "/o.img"))
+            .replace("{A}", QString::fromStdString(canonical + "/a.cow"))
+            .replace("{B}", QString::fromStdString(canonical + "/b.cow"))
+            .replace("{M}", QString::fromStdString(canonical + "/c.meta"))
+            .replace("{N}", QString::fromStdString(canonical + "/n.cow"))
+            .replace("{F}", QString::fromStdString(canonical + "/f.img"));
+    };
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("LOOPSNAP_WORKSPACE", QString::fromStdString(dir.file("serve-ws")));
+    QStringList args{"--json", "serve", "--socket", QString::fromStdString(dir.file("s.sock"))};
+    for (const QString& e : exports) args << "--export" << fill(e);
+    if (readOnly) args << "--read-only";
+    QProcess serve;
+    serve.setProcessEnvironment(env);
+    serve.start(ctl(), args);
+    QVERIFY(serve.waitForStarted());
+    QVERIFY2(serve.waitForReadyRead(10000), serve.readAllStandardError().constData());
+    QCOMPARE(QJsonDocument::fromJson(serve.readLine()).object()["serving"].toArray().size(), exports.size());
+
+    QProcess list;
+    list.setProcessEnvironment(env);
+    list.start(ctl(), {"--json", "list"});
+    QVERIFY(list.waitForFinished(10000));
+    QCOMPARE(list.exitCode(), 0);
+    const QJsonObject listed = QJsonDocument::fromJson(list.readAllStandardOutput()).object();
+    QStringList listedCows, listedClones, listedOrigins;
+    for (const auto& ov : listed["origins"].toArray()) {
+        listedOrigins << ov.toObject()["path"].toString();
+        for (const auto& sv : ov.toObject()["snapshots"].toArray()) {
+            listedCows << sv.toObject()["cow"].toString();
+            QCOMPARE(sv.toObject()["state"].toString(), QString("valid"));
+        }
+    }
+    for (const auto& cv : listed["clones"].toArray()) listedClones << cv.toObject()["meta"].toString();
+    QStringList expectedCows, expectedClones;
+    for (const QString& c : cows) expectedCows << fill(c);
+    for (const QString& c : clones) expectedClones << fill(c);
+    QCOMPARE(listedCows, expectedCows);
+    QCOMPARE(listedClones, expectedClones);
+    QCOMPARE(listedOrigins, cows.isEmpty() ? QStringList{} : QStringList{fill("{O}")});
+
+    serve.terminate();
+    QVERIFY(serve.waitForFinished(10000));
+    QCOMPARE(serve.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestServe)

@@ -10,12 +10,6 @@
 //   (pid and program) and nothing is written; once it is gone "Check again" allows the merge.
 #include <QtTest>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <QAction>
 #include <QLabel>
 #include <QProcess>
@@ -115,32 +109,6 @@ MergeDialog* openRollback(MainWindow& w, const QString& snapshotId) {
     if (a->shortcut() != QKeySequence(Qt::CTRL | Qt::Key_M)) return nullptr;
     a->trigger();
     return w.findChild<MergeDialog*>();
-}
-
-pid_t spawnLockHolder(const std::string& path) {
-    int pipefd[2];
-    if (::pipe(pipefd) != 0) return -1;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_NAME, "lockholder", 0, 0, 0);
-        int fd = ::open(path.c_str(), O_RDWR);
-        struct flock fl{};
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        char ok = (fd >= 0 && ::fcntl(fd, F_SETLK, &fl) == 0) ? '1' : '0';
-        (void)!::write(pipefd[1], &ok, 1);
-        for (;;) ::pause();
-    }
-    ::close(pipefd[1]);
-    char ok = '0';
-    (void)!::read(pipefd[0], &ok, 1);
-    ::close(pipefd[0]);
-    if (ok != '1') {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        return -1;
-    }
-    return pid;
 }
 
 }  // namespace
@@ -341,8 +309,9 @@ void TstUiMergeDialog::refusesWhileHeldNamingTheHolder() {
         return true;
     }).ok());
     const auto originBefore = readFile(s.originPath), aBefore = readFile(s.aCow), bBefore = readFile(s.bCow);
-    const pid_t holder = spawnLockHolder(dir.file(held.toStdString()));
-    QVERIFY(holder > 0);
+    LockHolder lock;
+    QVERIFY(lock.start(dir.file(held.toStdString()), "lockholder"));
+    const pid_t holder = lock.pid();
     bridge->refresh();
     QVERIFY(bridge->waitIdle(10000));
 
@@ -363,8 +332,7 @@ void TstUiMergeDialog::refusesWhileHeldNamingTheHolder() {
     QCOMPARE(readFile(s.bCow), bBefore);
     QCOMPARE(w.model()->snapshot(s.aId)->state, DeviceState::Valid);
 
-    ::kill(holder, SIGKILL);
-    ::waitpid(holder, nullptr, 0);
+    lock.release();
     if (clickCheckAgain) QTest::mouseClick(dialog->recheckButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), MergeDialog::Stage::Ready, 10000);
     QVERIFY(dialog->startButton()->isEnabled());

@@ -2,14 +2,12 @@
 
 #include "core/engine/crashtest_runner.h"
 
-#include <QFile>
 #include <QJsonDocument>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 
-#include "core/snapshot/snapshot_files.h"
 #include "core/util/size.h"
 
 namespace loopsnap::cli {
@@ -81,20 +79,18 @@ bool uintOption(QCommandLineParser& parser, const QString& name, uint64_t* out, 
 }
 
 namespace {
-// What the user can run next, from the error's stable detail: the CLI, not the engine, names commands.
+// What the user can run next, from the error's detail and related paths (the engine's data; the CLI
+// reads no store): the CLI, not the engine, names commands.
 std::string hintFor(const Error& error) {
     if (error.detail == "merge-unfinished") {
-        auto record = readOriginRecord(error.subject);
-        std::string cow = record.ok() && !record->merging.empty() ? record->merging : "C";
+        std::string cow = error.related.empty() ? "C" : error.related.front();
         return "finish the merge with: loopsnapctl merge --origin " + error.subject + " --cow " + cow;
     }
     if (error.detail == "snapshot-missing") {
         std::string hint;
-        auto record = readOriginRecord(error.subject);
-        for (const std::string& cow : record.ok() ? record->snapshots : std::vector<std::string>{})
-            if (!QFile::exists(q(cow)))
-                hint += std::string(hint.empty() ? "" : "\nloopsnapctl: ") + "if " + cow +
-                        " is gone for good, forget it with: loopsnapctl snapshot forget --origin " + error.subject + " --cow " + cow;
+        for (const std::string& cow : error.related)
+            hint += std::string(hint.empty() ? "" : "\nloopsnapctl: ") + "if " + cow +
+                    " is gone for good, forget it with: loopsnapctl snapshot forget --origin " + error.subject + " --cow " + cow;
         return hint;
     }
     if (error.detail == "cow-size-needed") return "give --cow-size to create it";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "core/export/status_json.h"
 #include "progress_output.h"
 
 namespace loopsnap::cli {
@@ -17,13 +18,8 @@ namespace {
 
 constexpr size_t kIoPiece = 1 << 20;
 
-QJsonObject statusJson(const CloneInfo& st) {
-    return QJsonObject{{"status", q(st.status)},
-                       {"hydrated_regions", qint64(st.hydratedRegions)},
-                       {"total_regions", qint64(st.totalRegions)},
-                       {"hydrating_regions", qint64(st.hydratingRegions)},
-                       {"region_sectors", qint64(st.regionBytes / 512)}};
-}
+// The contract's status members, as core writes them for the control socket too.
+QJsonObject statusJson(const CloneInfo& st) { return jsonObjectOf(cloneStatusJson(st)); }
 
 // The clone recorded in the workspace (cli-contract.md: a clone a command opens is recorded) and
 // its I/O handle, hydration off.

@@ -6,21 +6,15 @@
 
 #include "cli.h"
 #include "core/engine/device_resolver.h"
+#include "core/export/status_json.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/size.h"
 
 namespace loopsnap::cli {
 namespace {
 
-QJsonObject statusJson(const SnapshotInfo& s) {
-    return QJsonObject{{"status", q(s.status)},
-                       {"state", deviceStateName(s.state)},
-                       {"allocated_sectors", qint64(s.allocatedSectors)},
-                       {"total_sectors", qint64(s.totalSectors)},
-                       {"metadata_sectors", qint64(s.metadataSectors)},
-                       {"chunk_sectors", qint64(s.chunkBytes / 512)},
-                       {"exceptions", qint64(s.exceptions)}};
-}
+// The contract's status members, as core writes them for the control socket too.
+QJsonObject statusJson(const SnapshotInfo& s) { return jsonObjectOf(snapshotStatusJson(s)); }
 
 Result<std::vector<std::byte>> readInputFile(const QString& path) {
     QFile f(path);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/backend/backend.h"
+#include "core/backend/status_values.h"
 #include "core/clone/clone.h"
 #include "core/clone/clone_files.h"
 #include "core/io/memory_device.h"
@@ -40,42 +41,6 @@ Status Backend::setLegacyCompletionOrder(const std::string& cowPath, bool) {
 }
 
 namespace {
-
-DeviceState deviceStateOf(SnapshotState s) {
-    switch (s) {
-    case SnapshotState::Valid: return DeviceState::Valid;
-    case SnapshotState::Invalid: return DeviceState::Invalid;
-    case SnapshotState::Overflow: return DeviceState::Overflow;
-    case SnapshotState::Merging: return DeviceState::Merging;
-    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
-    }
-    return DeviceState::Invalid;
-}
-
-void fillStatus(SnapshotInfo& info, const SnapshotStatus& st) {
-    info.state = deviceStateOf(st.state);
-    info.status = st.kernelStatusLine();
-    info.allocatedSectors = st.allocatedSectors;
-    info.totalSectors = st.totalSectors;
-    info.metadataSectors = st.metadataSectors;
-    info.exceptions = st.exceptions;
-    if (st.chunkSectors) info.chunkBytes = uint32_t(st.chunkSectors * 512);
-}
-
-void fillClone(CloneInfo& info, const CloneStatus& st, uint64_t sizeBytes) {
-    info.status = st.kernelLine();
-    info.state = st.failed ? DeviceState::Failed
-                 : (st.totalRegions && st.hydratedRegions == st.totalRegions) ? DeviceState::Hydrated
-                                                                              : DeviceState::Hydrating;
-    info.sizeBytes = sizeBytes;
-    info.regionBytes = uint64_t(st.regionSectors) * 512;
-    info.hydratedRegions = st.hydratedRegions;
-    info.totalRegions = st.totalRegions;
-    info.hydratingRegions = st.hydratingRegions;
-    info.hydrationEnabled = st.hydrationEnabled;
-    info.hydrationThreshold = st.hydrationThreshold;
-    info.hydrationBatchSize = st.hydrationBatchSize;
-}
 
 SnapshotCreateRequest lowerRequest(const CreateSnapshotRequest& rq, StoreType type) {
     SnapshotCreateRequest out;
@@ -130,7 +95,8 @@ Result<CloneInfo> cloneInfoFromMetadata(std::shared_ptr<BlockDevice> metaDevice,
     info.metaPath = metaPath;
     info.source = resolve(md->header().sourceRecord);
     info.dest = resolve(md->header().destRecord);
-    fillClone(info, st, md->header().geometry.deviceSize);
+    fillCloneStatus(info, st);
+    info.sizeBytes = md->header().geometry.deviceSize;
     return info;
 }
 
@@ -569,7 +535,7 @@ public:
         SnapshotInfo info;
         info.cowPath = request.cowPath;
         info.backend = kind_;
-        fillStatus(info, st);
+        fillSnapshotStatus(info, st);
         info.store = storeTypeName(type);
         info.chunkBytes = request.chunkBytes;
         auto size = storage_->size(request.originPath);
@@ -582,7 +548,7 @@ public:
         info.cowPath = cowPath;
         info.backend = kind_;
         if (auto snap = liveSnapshot(cowPath)) {
-            fillStatus(info, snap->status());
+            fillSnapshotStatus(info, snap->status());
             info.store = storeTypeName(snap->storeType());
             info.chunkBytes = snap->chunkBytes();
             info.sizeBytes = snap->size();
@@ -590,7 +556,7 @@ public:
             return info;
         }
         LS_ASSIGN(StoreInspection ins, storage_->inspect(cowPath));
-        fillStatus(info, ins.status);
+        fillSnapshotStatus(info, ins.status);
         info.store = storeTypeName(ins.type);
         auto size = storage_->size(originPath);
         info.sizeBytes = size.ok() ? size.value() : 0;
@@ -715,7 +681,8 @@ public:
                 info.source = resolveClonePath(info.source, metaPath);
                 info.dest = resolveClonePath(info.dest, metaPath);
             }
-            fillClone(info, clone->status(), clone->size());
+            fillCloneStatus(info, clone->status());
+            info.sizeBytes = clone->size();
             const Clone::ForegroundIo io = clone->foregroundIo();
             info.foregroundBytesRead = io.bytesRead;
             info.foregroundBytesWritten = io.bytesWritten + io.bytesDiscarded;
@@ -815,11 +782,11 @@ public:
         // followed by chunkBytes/16 data chunks.
         SnapshotInfo info;
         if (auto snap = liveSnapshot(cowPath)) {
-            fillStatus(info, snap->status());
+            fillSnapshotStatus(info, snap->status());
             info.chunkBytes = snap->chunkBytes();
         } else {
             LS_ASSIGN(StoreInspection ins, storage_->inspect(cowPath));
-            fillStatus(info, ins.status);
+            fillSnapshotStatus(info, ins.status);
         }
         if (!info.chunkBytes) return makeError(ErrorCode::Corruption, cowPath + " has no chunk size", cowPath, "bad-header");
         StoreLayout layout;

@@ -295,6 +295,7 @@ Result<AttachInfo> Engine::attach(const AttachRequest& request) {
     if (!request.spec.empty()) {
         ResolveOptions ro;
         ro.readOnly = request.readOnly;
+        ro.record = true;  // what a user attaches is remembered (cli-contract.md, Workspace)
         LS_ASSIGN(auto all, resolveDevices(*this, {request.spec}, ro));
         device = std::move(all.front());
     } else {

@@ -1,6 +1,9 @@
 // Device resolution under the facade. See device_resolver.h.
 #include "core/engine/device_resolver.h"
 
+#include <algorithm>
+
+#include "core/backend/status_values.h"
 #include "core/engine/engine.h"
 #include "core/snapshot/snapshot.h"
 
@@ -8,28 +11,10 @@ namespace loopsnap {
 
 namespace {
 
-DeviceState stateOf(SnapshotState s) {
-    switch (s) {
-    case SnapshotState::Valid: return DeviceState::Valid;
-    case SnapshotState::Invalid: return DeviceState::Invalid;
-    case SnapshotState::Overflow: return DeviceState::Overflow;
-    case SnapshotState::Merging: return DeviceState::Merging;
-    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
-    }
-    return DeviceState::Invalid;
-}
-
 SnapshotInfo infoOf(const Snapshot& s) {
-    SnapshotStatus st = s.status();
     SnapshotInfo info;
     info.cowPath = s.name();
-    info.state = stateOf(st.state);
-    info.status = st.kernelStatusLine();
-    info.allocatedSectors = st.allocatedSectors;
-    info.totalSectors = st.totalSectors;
-    info.metadataSectors = st.metadataSectors;
-    info.exceptions = st.exceptions;
-    info.chunkBytes = uint32_t(st.chunkSectors * 512);  // 0 where the status has none, as `snapshot status` prints it
+    fillSnapshotStatus(info, s.status());  // chunkBytes 0 where the status has none, as `snapshot status` prints it
     info.open = true;
     return info;
 }
@@ -49,8 +34,46 @@ SnapshotTrace traceOf(const Snapshot& s) {
     return t;
 }
 
+// The registry's status of these snapshot ids, sampled at each call (ids no longer listed are skipped).
+std::function<std::vector<SnapshotInfo>()> snapshotsOf(Engine& engine, std::vector<std::string> ids) {
+    return [e = &engine, ids = std::move(ids)] {
+        std::vector<SnapshotInfo> v;
+        for (auto& sid : ids)
+            if (auto s = e->snapshot(sid); s.ok()) v.push_back(*s);
+        return v;
+    };
+}
+
+// Records in the workspace what the spec opener opened (as `add` records it): every store the
+// origin of an origin: or snapshot: spec opened with (the listed ones, and for a read-write open
+// the recorded ones attached beside them), and every clone. Plain files are no store and stay
+// unrecorded. After the open, so that a store the open formatted reads as one. A read-only open
+// formats nothing: a new store (magic 0) it showed as empty is no store yet and is not recorded.
+Status recordOpened(Engine& engine, const std::vector<DeviceSpec>& parsed, const std::vector<ResolvedDevice>& devices,
+                    bool readOnly) {
+    std::vector<std::pair<std::string, std::string>> done;
+    for (size_t i = 0; i < parsed.size(); ++i) {
+        const DeviceSpec& p = parsed[i];
+        const ServedDevice& d = *devices[i].served;
+        if (p.kind == DeviceSpecKind::Clone) {
+            LS_TRY(engine.addClone(p.path));
+            continue;
+        }
+        if (p.kind == DeviceSpecKind::File || !d.origin) continue;
+        for (const auto& snap : d.origin->snapshots()) {
+            std::pair<std::string, std::string> key{p.path, snap->name()};
+            if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+            auto added = engine.addSnapshot(key.first, key.second);
+            if (!added.ok() && !(readOnly && added.error().code == ErrorCode::NotFound)) return std::move(added).error();
+            done.push_back(std::move(key));
+        }
+    }
+    return {};
+}
+
 // Userspace: the spec opener with the engine's events.
-Result<std::vector<ResolvedDevice>> resolveUserspace(Engine& engine, const std::vector<std::string>& specs, const ResolveOptions& options) {
+Result<std::vector<ResolvedDevice>> resolveUserspace(Engine& engine, const std::vector<std::string>& specs,
+                                                     const std::vector<DeviceSpec>& parsed, const ResolveOptions& options) {
     DeviceSpecOptions so;
     so.events = engine.eventSink();
     so.readOnly = options.readOnly;
@@ -77,6 +100,7 @@ Result<std::vector<ResolvedDevice>> resolveUserspace(Engine& engine, const std::
         };
         out.push_back(std::move(r));
     }
+    if (options.record) LS_TRY(recordOpened(engine, parsed, out, options.readOnly));
     return out;
 }
 
@@ -101,12 +125,7 @@ Result<ResolvedDevice> resolveDeviceId(Engine& engine, const std::string& id, bo
     }
     LS_ASSIGN(r.device, engine.device(id));
     Engine* e = &engine;
-    r.snapshots = [e, related] {
-        std::vector<SnapshotInfo> v;
-        for (auto& sid : related)
-            if (auto s = e->snapshot(sid); s.ok()) v.push_back(*s);
-        return v;
-    };
+    r.snapshots = snapshotsOf(engine, related);
     r.traces = [e, related] {
         std::vector<SnapshotTrace> v;
         for (auto& sid : related) {
@@ -130,7 +149,7 @@ Result<std::vector<ResolvedDevice>> resolveDevices(Engine& engine, const std::ve
         }
         parsed.push_back(*p);
     }
-    if (engine.backendKind() == BackendKind::Userspace) return resolveUserspace(engine, specs, options);
+    if (engine.backendKind() == BackendKind::Userspace) return resolveUserspace(engine, specs, parsed, options);
 
     // Another backend: through the registry (the stores are recorded as `add` records them).
     std::vector<ResolvedDevice> out;
@@ -171,13 +190,7 @@ Result<std::vector<ResolvedDevice>> resolveDevices(Engine& engine, const std::ve
         r.spec = specs[i];
         r.kind = p.kind;
         if (p.kind == DeviceSpecKind::Origin) {
-            Engine* e = &engine;
-            r.snapshots = [e, related] {
-                std::vector<SnapshotInfo> v;
-                for (auto& sid : related)
-                    if (auto s = e->snapshot(sid); s.ok()) v.push_back(*s);
-                return v;
-            };
+            r.snapshots = snapshotsOf(engine, related);
             r.traces = [related] { return std::vector<SnapshotTrace>(related.size()); };
         }
         out.push_back(std::move(r));

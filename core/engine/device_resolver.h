@@ -6,8 +6,9 @@
 //
 // Userspace backend: the specs open through openDeviceSpecs with the engine's event sink, with
 // exactly its semantics (several specs of one origin share one Origin; a read-only resolution
-// formats and records nothing; a clone hydrates in the background while it is open). An id opens
-// through Engine::device (the workspace's registry: an origin with every snapshot of it).
+// formats no store and writes no origin record; a clone hydrates in the background while it is
+// open). With ResolveOptions::record the opened stores are then added to the workspace. An id
+// opens through Engine::device (the workspace's registry: an origin with every snapshot of it).
 // Kernel backend: origin:, snapshot: and clone: specs are recorded in the workspace (as `add`
 // does) and open through Engine::device, i.e. as the kernel's dm devices; file: opens the file.
 //
@@ -34,6 +35,10 @@ class Engine;
 struct ResolveOptions {
     bool readOnly = false;
     bool legacyCompletionOrder = false;  // DEMONSTRATION: see SnapshotOptions
+    // Userspace: record what the specs open in the workspace (serve and attach: what a user
+    // opens is remembered, cli-contract.md "Workspace"); the one-shot commands by path do not.
+    // The kernel backend always records (its devices open through the registry).
+    bool record = false;
 };
 
 struct ResolvedDevice {

@@ -254,6 +254,9 @@ public:
     Status detach(const std::string& loopDevice, std::chrono::milliseconds timeout);
     std::vector<AttachInfo> attachments();      // this process's and every live one's (runtime records)
     // Serves device specs with a control socket; stopServing(id) stops it and flushes its devices.
+    // The stores and clones the specs open are recorded in the workspace (as add() records them)
+    // once they are open, before the call returns; file: specs are not. attach() of a spec does
+    // the same.
     Result<SpecServeInfo> serveSpecs(const SpecServeRequest& request);
 
     // ---- one-shot commands by path (engine_paths.cpp; nothing is recorded in the workspace) ----

@@ -6,27 +6,13 @@
 #include <random>
 #include <thread>
 
+#include "core/backend/status_values.h"
 #include "core/engine/device_resolver.h"
 #include "core/engine/engine.h"
 #include "core/posix/file_device.h"
 #include "core/snapshot/snapshot_files.h"
 
 namespace loopsnap {
-
-namespace {
-
-DeviceState stateOf(SnapshotState s) {
-    switch (s) {
-    case SnapshotState::Valid: return DeviceState::Valid;
-    case SnapshotState::Invalid: return DeviceState::Invalid;
-    case SnapshotState::Overflow: return DeviceState::Overflow;
-    case SnapshotState::Merging: return DeviceState::Merging;
-    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
-    }
-    return DeviceState::Invalid;
-}
-
-}  // namespace
 
 Result<StoreReport> Engine::inspectStore(const std::string& cowPath) {
     if (backendKind() == BackendKind::Memory)
@@ -44,13 +30,7 @@ Result<StoreReport> Engine::inspectStore(const std::string& cowPath) {
     s.cowPath = cowPath;
     s.store = r.store;
     s.backend = backendKind();
-    s.state = stateOf(in.status.state);
-    s.status = in.status.kernelStatusLine();
-    s.allocatedSectors = in.status.allocatedSectors;
-    s.totalSectors = in.status.totalSectors;
-    s.metadataSectors = in.status.metadataSectors;
-    s.exceptions = in.status.exceptions;
-    s.chunkBytes = uint32_t(in.status.chunkSectors * 512);
+    fillSnapshotStatus(s, in.status);
     return r;
 }
 

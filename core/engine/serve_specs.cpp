@@ -63,6 +63,7 @@ Result<SpecServeInfo> SpecServers::start(Engine& engine, const SpecServeRequest&
     auto entry = std::make_unique<Entry>();
     ResolveOptions ro;
     ro.readOnly = request.readOnly;
+    ro.record = true;  // what a user serves is remembered (cli-contract.md, Workspace)
     LS_ASSIGN(entry->devices, resolveDevices(engine, specs, ro));
     entry->server = std::make_unique<NbdServer>();
     std::vector<ControlExport> controlExports;

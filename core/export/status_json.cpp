@@ -1,5 +1,7 @@
 #include "core/export/status_json.h"
 
+#include "core/backend/status_values.h"
+
 #include <cstdio>
 
 namespace loopsnap {
@@ -61,22 +63,46 @@ JsonObjectWriter& JsonObjectWriter::addRaw(std::string_view k, std::string_view 
     return *this;
 }
 
-void addSnapshotStatus(JsonObjectWriter& w, const SnapshotStatus& s) {
-    w.add("status", s.kernelStatusLine())
-        .add("state", snapshotStateName(s.state))
+void addSnapshotStatus(JsonObjectWriter& w, const SnapshotInfo& s) {
+    w.add("status", s.status)
+        .add("state", deviceStateName(s.state))
         .add("allocated_sectors", s.allocatedSectors)
         .add("total_sectors", s.totalSectors)
         .add("metadata_sectors", s.metadataSectors)
-        .add("chunk_sectors", s.chunkSectors)
+        .add("chunk_sectors", uint64_t(s.chunkBytes / 512))
         .add("exceptions", s.exceptions);
 }
 
-void addCloneStatus(JsonObjectWriter& w, const CloneStatus& s) {
-    w.add("status", s.kernelLine())
+void addCloneStatus(JsonObjectWriter& w, const CloneInfo& s) {
+    w.add("status", s.status)
         .add("hydrated_regions", s.hydratedRegions)
         .add("total_regions", s.totalRegions)
         .add("hydrating_regions", s.hydratingRegions)
-        .add("region_sectors", uint64_t(s.regionSectors));
+        .add("region_sectors", uint64_t(s.regionBytes / 512));
+}
+
+void addSnapshotStatus(JsonObjectWriter& w, const SnapshotStatus& s) {
+    SnapshotInfo info;
+    fillSnapshotStatus(info, s);
+    addSnapshotStatus(w, info);
+}
+
+void addCloneStatus(JsonObjectWriter& w, const CloneStatus& s) {
+    CloneInfo info;
+    fillCloneStatus(info, s);
+    addCloneStatus(w, info);
+}
+
+std::string snapshotStatusJson(const SnapshotInfo& s) {
+    JsonObjectWriter w;
+    addSnapshotStatus(w, s);
+    return w.str();
+}
+
+std::string cloneStatusJson(const CloneInfo& s) {
+    JsonObjectWriter w;
+    addCloneStatus(w, s);
+    return w.str();
 }
 
 std::string snapshotStatusJson(const SnapshotStatus& s) {

@@ -1,6 +1,9 @@
 // Status as JSON text, written in one place for every consumer: the serve control socket
-// (control_server.cpp) and the CLI's `snapshot status --json` / `clone status --json` (which parse
-// it into their own objects to add fields). The field names are the CLI contract's
+// (control_server.cpp) and the CLI's status objects (`snapshot status --json`, `clone status
+// --json`, `inspect`, `workload`, `origin write`, `clone hydrate`, which parse it into their own
+// objects to add fields). The members are written from the facade's values (SnapshotInfo,
+// CloneInfo, core/backend/types.h); the engine's status structs are turned into those first
+// (core/backend/status_values.h), so both read the same. The field names are the CLI contract's
 // (../shared/spec/cli-contract.md); add fields freely, rename none.
 //
 //   snapshot: {"status","state","allocated_sectors","total_sectors","metadata_sectors","chunk_sectors","exceptions"}
@@ -13,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/backend/types.h"
 #include "core/clone/clone.h"
 #include "core/snapshot/snapshot.h"
 
@@ -37,9 +41,13 @@ private:
 };
 
 // The status members, appended to `w` (so a caller can put its own members first).
+void addSnapshotStatus(JsonObjectWriter& w, const SnapshotInfo& s);
+void addCloneStatus(JsonObjectWriter& w, const CloneInfo& s);
 void addSnapshotStatus(JsonObjectWriter& w, const SnapshotStatus& s);
 void addCloneStatus(JsonObjectWriter& w, const CloneStatus& s);
 
+std::string snapshotStatusJson(const SnapshotInfo& s);
+std::string cloneStatusJson(const CloneInfo& s);
 std::string snapshotStatusJson(const SnapshotStatus& s);
 std::string cloneStatusJson(const CloneStatus& s);
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/backend/status_values.h"
 #include "core/linux/kernel_devices.h"
 #include "core/linux/loop_device.h"
 #include "core/posix/atomic_file.h"
@@ -37,41 +38,6 @@ std::string defaultWorkspaceId() {
     const char* dir = std::getenv("LOOPSNAP_WORKSPACE");
     std::string base = dir && *dir ? dir : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/") + "/.local/share/loopsnap";
     return "w" + hashName(canonicalPath(base)).substr(0, 7);
-}
-
-DeviceState stateOf(SnapshotState s) {
-    switch (s) {
-    case SnapshotState::Valid: return DeviceState::Valid;
-    case SnapshotState::Invalid: return DeviceState::Invalid;
-    case SnapshotState::Overflow: return DeviceState::Overflow;
-    case SnapshotState::Merging: return DeviceState::Merging;
-    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
-    }
-    return DeviceState::Invalid;
-}
-
-void fillSnapshot(SnapshotInfo& info, const SnapshotStatus& st) {
-    info.state = stateOf(st.state);
-    info.status = st.kernelStatusLine();
-    info.allocatedSectors = st.allocatedSectors;
-    info.totalSectors = st.totalSectors;
-    info.metadataSectors = st.metadataSectors;
-    info.exceptions = st.exceptions;
-    if (st.chunkSectors) info.chunkBytes = uint32_t(st.chunkSectors * kSector);
-}
-
-void fillClone(CloneInfo& info, const CloneStatus& st) {
-    info.status = st.kernelLine();
-    info.state = st.failed ? DeviceState::Failed
-                 : (st.totalRegions && st.hydratedRegions == st.totalRegions) ? DeviceState::Hydrated
-                                                                              : DeviceState::Hydrating;
-    info.regionBytes = uint64_t(st.regionSectors) * kSector;
-    info.hydratedRegions = st.hydratedRegions;
-    info.totalRegions = st.totalRegions;
-    info.hydratingRegions = st.hydratingRegions;
-    info.hydrationEnabled = st.hydrationEnabled;
-    info.hydrationThreshold = st.hydrationThreshold;
-    info.hydrationBatchSize = st.hydrationBatchSize;
 }
 
 Result<uint64_t> sizeOf(const std::string& path) {
@@ -206,7 +172,7 @@ public:
         info.cowPath = canonicalPath(rq.cowPath);
         info.store = storeTypeName(type);
         info.backend = BackendKind::Kernel;
-        fillSnapshot(info, st);
+        fillSnapshotStatus(info, st);
         if (!info.chunkBytes) info.chunkBytes = rq.chunkBytes;
         auto size = sizeOf(rq.originPath);
         info.sizeBytes = size.ok() ? size.value() : 0;
@@ -224,7 +190,7 @@ public:
         info.sizeBytes = settings.sizeBytes ? settings.sizeBytes : (size.ok() ? size.value() : 0);
         if (dm::deviceExists(snapName)) {
             LS_ASSIGN(SnapshotStatus st, kernel::snapshotStatus(snapName));
-            fillSnapshot(info, st);
+            fillSnapshotStatus(info, st);
             info.open = true;
             info.device = "/dev/mapper/" + snapName;
             return info;
@@ -232,7 +198,7 @@ public:
         auto origin = liveOrigin(originPath);
         if (origin && origin->merging && sameStore(origin->mergingCow, cowPath)) {
             LS_ASSIGN(SnapshotStatus st, kernel::snapshotStatus(origin->name));
-            fillSnapshot(info, st);
+            fillSnapshotStatus(info, st);
             if (st.state == SnapshotState::Valid) info.state = DeviceState::Merging;
             info.mergeRunning = true;  // the kernel merges while the device is up
             info.open = true;
@@ -240,7 +206,7 @@ public:
             return info;
         }
         LS_ASSIGN(StoreInspection ins, inspectSnapshotStore(cowPath));
-        fillSnapshot(info, ins.status);
+        fillSnapshotStatus(info, ins.status);
         if (ins.merging) info.state = DeviceState::Merging;
         return info;
     }
@@ -517,7 +483,7 @@ private:
         info.source = record.source;
         info.dest = record.dest;
         info.backend = BackendKind::Kernel;
-        fillClone(info, st);
+        fillCloneStatus(info, st);
         auto size = sizeOf(record.source);
         info.sizeBytes = size.ok() ? size.value() : 0;
         info.open = true;

@@ -11,19 +11,25 @@ namespace loopsnap {
 namespace {
 
 // No front end's command in the message: the CLI adds the command that finishes the merge from
-// subject and detail (app/loopsnapctl/cli.cpp), the app offers its own action.
+// subject, detail and related (app/loopsnapctl/cli.cpp), the app offers its own action.
 Error mergeUnfinished(const std::string& originPath, const std::string& cowPath) {
-    return makeError(ErrorCode::Busy,
-                     originPath + ": a merge of snapshot " + cowPath + " into this origin has started and not finished, so the origin is "
-                         "partly rolled back and only that merge may open it; finish the merge of " + cowPath + " first",
-                     originPath, "merge-unfinished");
+    Error e = makeError(ErrorCode::Busy,
+                        originPath + ": a merge of snapshot " + cowPath + " into this origin has started and not finished, so the origin is "
+                            "partly rolled back and only that merge may open it; finish the merge of " + cowPath + " first",
+                        originPath, "merge-unfinished");
+    e.related = {cowPath};
+    return e;
 }
 
-Error snapshotMissing(const std::string& originPath, const std::string& cowPath) {
-    return makeError(ErrorCode::NotFound,
-                     "snapshot store " + cowPath + " is recorded as a snapshot of " + originPath +
-                         " but does not exist: the origin is not opened for writing, since a write would change what that snapshot should keep",
-                     originPath, "snapshot-missing");
+// Names the first gone store; related lists every recorded store that is gone.
+Error snapshotMissing(const std::string& originPath, const std::string& cowPath, const std::vector<std::string>& recorded) {
+    Error e = makeError(ErrorCode::NotFound,
+                        "snapshot store " + cowPath + " is recorded as a snapshot of " + originPath +
+                            " but does not exist: the origin is not opened for writing, since a write would change what that snapshot should keep",
+                        originPath, "snapshot-missing");
+    for (const std::string& r : recorded)
+        if (!fileExists(r)) e.related.push_back(r);
+    return e;
 }
 
 Error otherOrigin(const std::string& cowPath, const std::string& recordedOrigin, const std::string& originPath) {
@@ -55,7 +61,7 @@ Result<std::vector<PlannedSnapshot>> planSnapshots(const std::string& originPath
     if (!options.readOnly) {
         for (const std::string& recorded : record.snapshots) {
             if (contains(keys, recorded)) continue;
-            if (!fileExists(recorded)) return snapshotMissing(originPath, recorded);
+            if (!fileExists(recorded)) return snapshotMissing(originPath, recorded, record.snapshots);
             plan.push_back(PlannedSnapshot{recorded, recorded, {}, false});
         }
     }

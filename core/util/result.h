@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace loopsnap {
 
@@ -33,12 +34,16 @@ const char* errorCodeName(ErrorCode code) noexcept;
 // about (subject: a path or a device id) and a stable detail value (a short kebab-case word such
 // as "bad-magic", "in-use", "merge-unfinished") that ui/text/ maps to a translated sentence. The
 // English message is for logs and the CLI; it never carries a CLI command line (the CLI adds its
-// own hint from the detail value).
+// own hint from the detail value and the related paths).
 struct Error {
     ErrorCode code;
     std::string message;
     std::string subject = {};  // path or device id, "" if none
     std::string detail = {};   // stable reason, "" if only the code is known
+    // Other things the error is about, so a front end can offer what to do without reading any
+    // store itself: "merge-unfinished": the store whose merge is unfinished; "snapshot-missing":
+    // every store recorded for the origin that is gone. Empty for other details.
+    std::vector<std::string> related = {};
 
     // "Corruption: bad magic 0x12345678 in /x/cow" - for logs and the CLI's stderr line.
     std::string toString() const;

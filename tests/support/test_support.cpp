@@ -2,6 +2,9 @@
 
 #include "core/util/endian.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +108,46 @@ std::vector<std::byte> kernelStyleStore(uint32_t chunkSectors, uint64_t chunks, 
         storeLe64(p + 8, records[i].newChunk);
     }
     return img;
+}
+
+bool LockHolder::start(const std::string& path, const char* name) {
+    release();
+    int pipefd[2];
+    if (::pipe(pipefd) != 0) return false;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        return false;
+    }
+    if (pid == 0) {
+        ::prctl(PR_SET_NAME, name, 0, 0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // never outlives the test
+        int fd = ::open(path.c_str(), O_RDWR);
+        struct flock fl{};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        char ok = (fd >= 0 && ::fcntl(fd, F_SETLK, &fl) == 0) ? '1' : '0';
+        (void)!::write(pipefd[1], &ok, 1);
+        for (;;) ::pause();
+    }
+    ::close(pipefd[1]);
+    char ok = '0';
+    (void)!::read(pipefd[0], &ok, 1);
+    ::close(pipefd[0]);
+    pid_ = pid;
+    if (ok != '1') {
+        release();
+        return false;
+    }
+    return true;
+}
+
+void LockHolder::release() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
 }
 
 }  // namespace loopsnap::test

@@ -47,6 +47,24 @@ struct CommandResult {
 CommandResult runCommand(const std::string& commandLine);
 std::string loopsnapctl();  // path of the CLI under test ($LOOPSNAPCTL)
 
+// Another process holding the POSIX write lock of a file, as a program that has a store open
+// read-write does: a forked child named `name` (what /proc/<pid>/comm and the engine's "in use
+// by" message show) that takes the lock and waits. start() returns once the lock is held (false
+// if it could not be taken); release() (or the destructor) kills the child and reaps it.
+class LockHolder {
+public:
+    LockHolder() = default;
+    ~LockHolder() { release(); }
+    LockHolder(const LockHolder&) = delete;
+    LockHolder& operator=(const LockHolder&) = delete;
+    bool start(const std::string& path, const char* name = "lockholder");
+    void release();
+    int pid() const { return pid_; }
+
+private:
+    int pid_ = -1;
+};
+
 }  // namespace loopsnap::test
 
 #define LS_QVERIFY_OK(expr)                                                                 \
