@@ -7,7 +7,6 @@
 #include <QRunnable>
 #include <QThread>
 
-#include "core/posix/atomic_file.h"
 #include "ui/bridge/HelperBridge.h"
 
 namespace loopsnap::ui {
@@ -238,31 +237,7 @@ void EngineBridge::forget(QString id) {
 }
 
 void EngineBridge::deleteFiles(QString id) {
-    if (HelperBridge::isHelperId(id)) {
-        // The helper touches no file: its device goes down first, then the files go here (they
-        // are the user's, in the user's folders), the same ones the confirmation listed.
-        std::vector<std::string> files;
-        if (const SnapshotInfo* s = helper_->findSnapshot(id)) files = {s->cowPath + ".loopsnap", s->cowPath};
-        else if (const CloneInfo* c = helper_->findClone(id)) files = {c->dest, c->metaPath + ".loopsnap-kernel", c->metaPath};
-        if (files.empty()) {
-            emit failed(makeError(ErrorCode::InvalidArgument, "an origin's files are the user's data; forget it instead", id.toStdString(),
-                                  "origin-not-deletable"),
-                        QStringLiteral("delete"));
-            return;
-        }
-        helper_->remove(id, this, [this, files](const Result<bool>& removed) {
-            if (!removed.ok()) return emit failed(removed.error(), QStringLiteral("delete"));
-            runOnWorker([this, files]() -> std::function<void()> {
-                Status status;
-                for (const auto& f : files)
-                    if (status.ok()) status = removeFileDurably(f);
-                return [this, status] {
-                    if (!status.ok()) emit failed(status.error(), QStringLiteral("delete"));
-                };
-            });
-        });
-        return;
-    }
+    if (HelperBridge::isHelperId(id)) return helper_->deleteFiles(id, this, reporting<bool>(QStringLiteral("delete"), {}));
     mutate<bool>(QStringLiteral("delete"), [i = id.toStdString()](Engine& e) { return asResult(e.deleteFiles(i)); }, nullptr, {});
 }
 

@@ -102,8 +102,8 @@ public:
     // Kernel-backend operations go through loopsnap-helper (HelperBridge.h); its devices are
     // merged into registry() (ids prefixed "kernel:"), re-read after open and after each change.
     // forget, deleteFiles, startHydration, setHydration and tuneHydration of such an id go to the
-    // helper (forget: Remove, the device goes down and the files stay; deleteFiles: Remove, then
-    // the files are deleted on the worker thread); their errors are emitted as failed().
+    // helper (forget: Remove, the device goes down and the files stay; deleteFiles: Delete, which
+    // also takes the store out of its origin); their errors are emitted as failed().
     HelperBridge* helper() const { return helper_; }
 
     // Re-reads the workspace and every status now (asynchronously).

@@ -165,6 +165,15 @@ void HelperBridge::remove(const QString& id, QObject* context, std::function<voi
     });
 }
 
+void HelperBridge::deleteFiles(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
+    auto path = pathOf(id);
+    if (!path.ok()) return later<bool>(this, context, std::move(done), path.error());
+    send(QStringLiteral("Delete"), {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
+        if (done) done(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
+        refresh();
+    });
+}
+
 void HelperBridge::message(const QString& cloneId, const QString& name, uint32_t value, QObject* context,
                            std::function<void(const Result<CloneInfo>&)> done) {
     const CloneInfo* clone = findClone(cloneId);

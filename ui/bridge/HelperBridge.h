@@ -47,8 +47,11 @@ public:
     // re-reads the devices afterwards. Merge(cow): the job id in the helper; Remove(path): the
     // device goes down and leaves the helper's list, no file is touched; Message(meta, name,
     // value): dm-clone's messages (helper_protocol.h); Status(path): the device now.
+    // (The remaining methods are helper_protocol.h's too.)
     void merge(const QString& snapshotId, QObject* context, std::function<void(const Result<uint64_t>&)> done);
     void remove(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done);
+    // Delete(path): the device goes down, leaves its origin and the list; its files are deleted.
+    void deleteFiles(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done);
     void message(const QString& cloneId, const QString& name, uint32_t value, QObject* context,
                  std::function<void(const Result<CloneInfo>&)> done);
     void snapshotStatus(const QString& snapshotId, QObject* context, std::function<void(const Result<SnapshotInfo>&)> done);
