@@ -14,6 +14,11 @@
 //   Remove(s path)                                                     -> ()
 //       takes the device of an origin, snapshot store or clone metadata down and drops it from
 //       the caller's list; no file is touched
+//   Delete(s path)                                                     -> ()
+//       a snapshot store or clone metadata of the caller: its device goes down, it leaves the
+//       origin's table and the caller's list, and its files are deleted (Engine::deleteFiles:
+//       the store and its sidecar; the clone's metadata, record and destination); never an
+//       origin, nothing mounted
 //   Status(s path)                                                     -> a{sv} origin/snapshot/clone
 //   List()                                                             -> aa{sv} every device of the caller
 // A failed call returns a D-Bus error named kErrorPrefix + the engine's code

@@ -149,6 +149,22 @@ Result<QVariantList> remove(Request& r) {
     return QVariantList{};
 }
 
+Result<QVariantList> deleteFiles(Request& r) {
+    LS_ASSIGN(std::string path, validatePath(str(r.args[0]), PathUse::Lookup));
+    LS_ASSIGN(Engine* e, r.open());
+    LS_ASSIGN(std::string id, idOf(*e, path));
+    // Only a snapshot store or a clone the caller made here; never an origin (the user's data).
+    if (!e->snapshot(id).ok() && !e->clone(id).ok())
+        return makeError(ErrorCode::InvalidArgument, "an origin's files are the user's data; remove it instead", path, "origin-not-deletable");
+    if (auto snap = e->snapshot(id); snap.ok()) LS_TRY(refuseMountedNodes(r, "snap", path));
+    if (auto clone = e->clone(id); clone.ok()) {
+        LS_TRY(refuseMounted(clone->dest));
+        LS_TRY(refuseMountedNodes(r, "clone", path));
+    }
+    LS_TRY(e->deleteFiles(id));
+    return QVariantList{};
+}
+
 Result<QVariantList> status(Request& r) {
     LS_ASSIGN(std::string path, validatePath(str(r.args[0]), PathUse::Lookup));
     LS_ASSIGN(Engine* e, r.open());
@@ -179,8 +195,8 @@ struct MethodSpec {
 
 namespace {
 
-const std::array<MethodSpec, 7>& methods() {
-    static const std::array<MethodSpec, 7> table{{
+const std::array<MethodSpec, 8>& methods() {
+    static const std::array<MethodSpec, 8> table{{
         {"CreateSnapshot", "sstus", "(s origin, s cow, t cowSize, u chunkBytes, s store)",
          "<arg name=\"origin\" type=\"s\" direction=\"in\"/><arg name=\"cow\" type=\"s\" direction=\"in\"/>"
          "<arg name=\"cowSize\" type=\"t\" direction=\"in\"/><arg name=\"chunkBytes\" type=\"u\" direction=\"in\"/>"
@@ -198,6 +214,7 @@ const std::array<MethodSpec, 7>& methods() {
          "<arg name=\"value\" type=\"u\" direction=\"in\"/><arg name=\"clone\" type=\"a{sv}\" direction=\"out\"/>",
          message},
         {"Remove", "s", "(s path)", "<arg name=\"path\" type=\"s\" direction=\"in\"/>", remove},
+        {"Delete", "s", "(s path)", "<arg name=\"path\" type=\"s\" direction=\"in\"/>", deleteFiles},
         {"Status", "s", "(s path)",
          "<arg name=\"path\" type=\"s\" direction=\"in\"/><arg name=\"device\" type=\"a{sv}\" direction=\"out\"/>", status},
         {"List", "", "()", "<arg name=\"devices\" type=\"aa{sv}\" direction=\"out\"/>", list},

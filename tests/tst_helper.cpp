@@ -207,6 +207,7 @@ private slots:
         QTest::newRow("merge") << "Merge" << QVariantList{path("snap.cow")} << false;
         QTest::newRow("message") << "Message" << QVariantList{path("clone.meta"), QStringLiteral("enable_hydration"), 0u} << false;
         QTest::newRow("remove") << "Remove" << QVariantList{path("snap.cow")} << false;
+        QTest::newRow("delete") << "Delete" << QVariantList{path("snap.cow")} << false;
         QTest::newRow("status") << "Status" << QVariantList{path("snap.cow")} << false;
         QTest::newRow("list") << "List" << QVariantList{} << false;
         QTest::newRow("remove, challenge") << "Remove" << QVariantList{path("clone.meta")} << true;
@@ -282,6 +283,8 @@ private slots:
         QTest::newRow("merge a clone") << "Merge" << QVariantList{path("clone.meta")} << inv << "not-a-snapshot";
         QTest::newRow("status of a foreign file") << "Status" << QVariantList{path("images/source.img")} << nf << "not-managed";
         QTest::newRow("remove a foreign file") << "Remove" << QVariantList{path("images/ext4.img")} << nf << "not-managed";
+        QTest::newRow("delete a foreign file") << "Delete" << QVariantList{path("images/ext4.img")} << nf << "not-managed";
+        QTest::newRow("delete an origin") << "Delete" << QVariantList{origin} << inv << "origin-not-deletable";
         if (!mounted_.isEmpty()) {
             QTest::newRow("mounted origin") << "CreateSnapshot" << snap(mounted_, fresh) << busy << "mounted";
             QTest::newRow("mounted store") << "CreateSnapshot" << snap(origin, mounted_) << busy << "mounted";

@@ -223,11 +223,21 @@ Result<bool> asResult(Status s) {
 }
 }  // namespace
 
+template <typename T>
+std::function<void(const Result<T>&)> EngineBridge::reporting(QString action, std::function<void(const Result<T>&)> done) {
+    return [this, action, done](const Result<T>& r) {
+        if (!r.ok()) emit failed(r.error(), action);
+        if (done) done(r);
+    };
+}
+
 void EngineBridge::forget(QString id) {
+    if (HelperBridge::isHelperId(id)) return helper_->remove(id, this, reporting<bool>(QStringLiteral("forget"), {}));
     mutate<bool>(QStringLiteral("forget"), [i = id.toStdString()](Engine& e) { return asResult(e.forget(i)); }, nullptr, {});
 }
 
 void EngineBridge::deleteFiles(QString id) {
+    if (HelperBridge::isHelperId(id)) return helper_->deleteFiles(id, this, reporting<bool>(QStringLiteral("delete"), {}));
     mutate<bool>(QStringLiteral("delete"), [i = id.toStdString()](Engine& e) { return asResult(e.deleteFiles(i)); }, nullptr, {});
 }
 
@@ -257,8 +267,58 @@ void EngineBridge::serve(ServeRequest request, QObject* context, std::function<v
 }
 
 void EngineBridge::startHydration(QString cloneId, HydrationTuning tuning) {
+    if (HelperBridge::isHelperId(cloneId)) {
+        // The kernel's order: the tuning first, then hydration on.
+        tuneHydration(cloneId, tuning, this, [this, cloneId](const Result<bool>& r) {
+            if (r.ok()) setHydration(cloneId, true);
+        });
+        return;
+    }
     mutate<uint64_t>(QStringLiteral("hydrate"),
                      [i = cloneId.toStdString(), tuning](Engine& e) { return e.startHydration(i, tuning); }, nullptr, {});
+}
+
+void EngineBridge::setHydration(QString cloneId, bool enabled, QObject* context, std::function<void(const Result<bool>&)> done) {
+    if (HelperBridge::isHelperId(cloneId)) {
+        helper_->message(cloneId, enabled ? QStringLiteral("enable_hydration") : QStringLiteral("disable_hydration"), 0, context ? context : this,
+                         [report = reporting<bool>(QStringLiteral("hydrate"), std::move(done))](const Result<CloneInfo>& r) {
+                             report(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
+                         });
+        return;
+    }
+    mutate<bool>(QStringLiteral("hydrate"), [id = cloneId.toStdString(), enabled](Engine& engine) -> Result<bool> {
+        // The job of this clone: paused or resumed; with none running, enabling starts one.
+        for (const JobInfo& j : engine.jobs())
+            if (j.kind == JobKind::Hydration && j.subjectId == id && !jobStateFinal(j.state)) {
+                LS_TRY(enabled ? engine.resumeJob(j.id) : engine.pauseJob(j.id));
+                return true;
+            }
+        if (!enabled) return false;
+        LS_ASSIGN(auto info, engine.clone(id));
+        LS_ASSIGN(uint64_t job, engine.startHydration(id, HydrationTuning{info.hydrationThreshold, info.hydrationBatchSize}));
+        (void)job;
+        return true;
+    }, context, std::move(done));
+}
+
+void EngineBridge::tuneHydration(QString cloneId, HydrationTuning tuning, QObject* context, std::function<void(const Result<bool>&)> done) {
+    if (HelperBridge::isHelperId(cloneId)) {
+        auto report = std::make_shared<std::function<void(const Result<bool>&)>>(reporting<bool>(QStringLiteral("hydrate"), std::move(done)));
+        QObject* ctx = context ? context : this;
+        helper_->message(cloneId, QStringLiteral("hydration_threshold"), tuning.threshold, ctx,
+                         [this, cloneId, tuning, ctx, report](const Result<CloneInfo>& r) {
+                             if (!r.ok()) return (*report)(r.error());
+                             helper_->message(cloneId, QStringLiteral("hydration_batch_size"), tuning.batchSize, ctx,
+                                              [report](const Result<CloneInfo>& r2) {
+                                                  (*report)(r2.ok() ? Result<bool>(true) : Result<bool>(r2.error()));
+                                              });
+                         });
+        return;
+    }
+    mutate<bool>(QStringLiteral("hydrate"), [id = cloneId.toStdString(), tuning](Engine& engine) -> Result<bool> {
+        LS_TRY(engine.tuneHydration(id, tuning));
+        return true;
+    }, context, std::move(done));
 }
 
 bool EngineBridge::waitIdle(int timeoutMs) {

@@ -92,9 +92,18 @@ public:
     void detach(QString loopDevice);
     void serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done = {});
     void startHydration(QString cloneId, HydrationTuning tuning);
+    // Background hydration of a clone on or off (userspace: its job paused or resumed, a new one
+    // started when none runs; kernel: enable_hydration / disable_hydration), and its tuning
+    // (threshold and batch size; kernel: hydration_threshold and hydration_batch_size).
+    void setHydration(QString cloneId, bool enabled, QObject* context = nullptr, std::function<void(const Result<bool>&)> done = {});
+    void tuneHydration(QString cloneId, HydrationTuning tuning, QObject* context = nullptr,
+                       std::function<void(const Result<bool>&)> done = {});
 
     // Kernel-backend operations go through loopsnap-helper (HelperBridge.h); its devices are
     // merged into registry() (ids prefixed "kernel:"), re-read after open and after each change.
+    // forget, deleteFiles, startHydration, setHydration and tuneHydration of such an id go to the
+    // helper (forget: Remove, the device goes down and the files stay; deleteFiles: Delete, which
+    // also takes the store out of its origin); their errors are emitted as failed().
     HelperBridge* helper() const { return helper_; }
 
     // Re-reads the workspace and every status now (asynchronously).
@@ -118,6 +127,9 @@ private:
     void scheduleRefresh(int delayMs);
     void watchWorkspace();
     void mergeHelperDevices(RegistrySnapshot& into) const;
+    // done(r) and, when it failed, failed(error, action).
+    template <typename T>
+    std::function<void(const Result<T>&)> reporting(QString action, std::function<void(const Result<T>&)> done);
     template <typename T>
     void mutate(QString action, std::function<Result<T>(Engine&)> work, QObject* context,
                 std::function<void(const Result<T>&)> done);

@@ -116,6 +116,110 @@ void HelperBridge::createClone(CreateCloneRequest rq, std::optional<HydrationTun
          });
 }
 
+const SnapshotInfo* HelperBridge::findSnapshot(const QString& id) const {
+    for (const auto& s : snapshots_)
+        if (QString::fromStdString(s.id) == id) return &s;
+    return nullptr;
+}
+
+const CloneInfo* HelperBridge::findClone(const QString& id) const {
+    for (const auto& c : clones_)
+        if (QString::fromStdString(c.id) == id) return &c;
+    return nullptr;
+}
+
+Result<std::string> HelperBridge::pathOf(const QString& id) const {
+    if (const SnapshotInfo* s = findSnapshot(id)) return s->cowPath;
+    if (const CloneInfo* c = findClone(id)) return c->metaPath;
+    for (const auto& o : origins_)
+        if (QString::fromStdString(o.id) == id) return o.path;
+    return makeError(ErrorCode::NotFound, id.toStdString() + " is not one of loopsnap-helper's devices", id.toStdString(), "not-managed");
+}
+
+namespace {
+// Reported on the next turn of the event loop, like every answer of the bus.
+template <typename T>
+void later(QObject* self, QObject* context, std::function<void(const Result<T>&)> done, Error error) {
+    QPointer<QObject> guard(context ? context : self);
+    QMetaObject::invokeMethod(self, [guard, done, error] {
+        if (guard && done) done(error);
+    }, Qt::QueuedConnection);
+}
+}  // namespace
+
+void HelperBridge::merge(const QString& snapshotId, QObject* context, std::function<void(const Result<uint64_t>&)> done) {
+    auto cow = pathOf(snapshotId);
+    if (!cow.ok()) return later<uint64_t>(this, context, std::move(done), cow.error());
+    send(QStringLiteral("Merge"), {QString::fromStdString(*cow)}, true, context, [this, done](const Result<QVariantList>& r) {
+        if (done) done(r.ok() ? Result<uint64_t>(uint64_t(r->value(0).toULongLong())) : Result<uint64_t>(r.error()));
+        refresh();
+    });
+}
+
+void HelperBridge::remove(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
+    auto path = pathOf(id);
+    if (!path.ok()) return later<bool>(this, context, std::move(done), path.error());
+    send(QStringLiteral("Remove"), {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
+        if (done) done(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
+        refresh();
+    });
+}
+
+void HelperBridge::deleteFiles(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
+    auto path = pathOf(id);
+    if (!path.ok()) return later<bool>(this, context, std::move(done), path.error());
+    send(QStringLiteral("Delete"), {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
+        if (done) done(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
+        refresh();
+    });
+}
+
+void HelperBridge::message(const QString& cloneId, const QString& name, uint32_t value, QObject* context,
+                           std::function<void(const Result<CloneInfo>&)> done) {
+    const CloneInfo* clone = findClone(cloneId);
+    if (!clone)
+        return later<CloneInfo>(this, context, std::move(done),
+                                makeError(ErrorCode::NotFound, cloneId.toStdString() + " is not a clone of loopsnap-helper",
+                                          cloneId.toStdString(), "not-managed"));
+    send(QStringLiteral("Message"), {QString::fromStdString(clone->metaPath), name, uint(value)}, true, context,
+         [this, done](const Result<QVariantList>& r) {
+             Result<CloneInfo> info = r.ok() ? helper::cloneFromMap(qdbus_cast<QVariantMap>(r->value(0))) : Result<CloneInfo>(r.error());
+             if (info.ok()) prefixIds(info.value());
+             if (done) done(info);
+             refresh();
+         });
+}
+
+void HelperBridge::snapshotStatus(const QString& snapshotId, QObject* context, std::function<void(const Result<SnapshotInfo>&)> done) {
+    const SnapshotInfo* known = findSnapshot(snapshotId);
+    if (!known)
+        return later<SnapshotInfo>(this, context, std::move(done),
+                                   makeError(ErrorCode::NotFound, snapshotId.toStdString() + " is not a snapshot of loopsnap-helper",
+                                             snapshotId.toStdString(), "not-managed"));
+    const std::string originId = known->originId;
+    send(QStringLiteral("Status"), {QString::fromStdString(known->cowPath)}, true, context, [done, originId](const Result<QVariantList>& r) {
+        Result<SnapshotInfo> info = r.ok() ? helper::snapshotFromMap(qdbus_cast<QVariantMap>(r->value(0))) : Result<SnapshotInfo>(r.error());
+        if (info.ok()) {
+            prefixIds(info.value());
+            info->originId = originId;
+        }
+        if (done) done(info);
+    });
+}
+
+void HelperBridge::cloneStatus(const QString& cloneId, QObject* context, std::function<void(const Result<CloneInfo>&)> done) {
+    const CloneInfo* known = findClone(cloneId);
+    if (!known)
+        return later<CloneInfo>(this, context, std::move(done),
+                                makeError(ErrorCode::NotFound, cloneId.toStdString() + " is not a clone of loopsnap-helper",
+                                          cloneId.toStdString(), "not-managed"));
+    send(QStringLiteral("Status"), {QString::fromStdString(known->metaPath)}, true, context, [done](const Result<QVariantList>& r) {
+        Result<CloneInfo> info = r.ok() ? helper::cloneFromMap(qdbus_cast<QVariantMap>(r->value(0))) : Result<CloneInfo>(r.error());
+        if (info.ok()) prefixIds(info.value());
+        if (done) done(info);
+    });
+}
+
 void HelperBridge::refresh() {
     send(QStringLiteral("List"), {}, false, this, [this](const Result<QVariantList>& r) {
         if (!r.ok()) return;  // not authorised (yet) or no helper: no kernel devices to show

@@ -42,6 +42,28 @@ public:
     void createSnapshot(CreateSnapshotRequest request, QObject* context, std::function<void(const Result<SnapshotInfo>&)> done);
     void createClone(CreateCloneRequest request, std::optional<HydrationTuning> hydrate, QObject* context,
                      std::function<void(const Result<CloneInfo>&)> done);
+    // Typed requests on one of the helper's devices (`id` with the "kernel:" prefix, looked up in
+    // the lists below; an id not there fails with NotFound). Interactive authorisation; each
+    // re-reads the devices afterwards. Merge(cow): the job id in the helper; Remove(path): the
+    // device goes down and leaves the helper's list, no file is touched; Message(meta, name,
+    // value): dm-clone's messages (helper_protocol.h); Status(path): the device now.
+    // (The remaining methods are helper_protocol.h's too.)
+    void merge(const QString& snapshotId, QObject* context, std::function<void(const Result<uint64_t>&)> done);
+    void remove(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done);
+    // Delete(path): the device goes down, leaves its origin and the list; its files are deleted.
+    void deleteFiles(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done);
+    void message(const QString& cloneId, const QString& name, uint32_t value, QObject* context,
+                 std::function<void(const Result<CloneInfo>&)> done);
+    void snapshotStatus(const QString& snapshotId, QObject* context, std::function<void(const Result<SnapshotInfo>&)> done);
+    void cloneStatus(const QString& cloneId, QObject* context, std::function<void(const Result<CloneInfo>&)> done);
+
+    static bool isHelperId(const QString& id) { return id.startsWith(QLatin1String(kIdPrefix)); }
+    static bool isHelperId(const std::string& id) { return id.rfind(kIdPrefix, 0) == 0; }
+    // The path the helper knows `id` by (origin path, COW store, clone metadata), or NotFound.
+    Result<std::string> pathOf(const QString& id) const;
+    const SnapshotInfo* findSnapshot(const QString& id) const;
+    const CloneInfo* findClone(const QString& id) const;
+
     // Re-reads the helper's devices (non-interactive); devicesChanged() when they arrive.
     void refresh();
 

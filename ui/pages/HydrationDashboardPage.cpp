@@ -378,28 +378,13 @@ void HydrationDashboardPage::wire(const PageContext& context) {
             resync(r.value().map, QString(), r.value().sampledAtNs);
         });
     });
-    // The job of this clone: pause and resume it; with none running, resume starts one.
-    auto jobAction = [bridge, id, this](bool pause) {
-        bridge->call<bool>(this, pause ? tr("Pause hydration") : tr("Resume hydration"), [id, pause](Engine& engine) -> Result<bool> {
-            for (const JobInfo& j : engine.jobs())
-                if (j.kind == JobKind::Hydration && j.subjectId == id && !jobStateFinal(j.state)) {
-                    LS_TRY(pause ? engine.pauseJob(j.id) : engine.resumeJob(j.id));
-                    return true;
-                }
-            if (pause) return false;
-            LS_ASSIGN(auto info, engine.clone(id));
-            LS_ASSIGN(uint64_t job, engine.startHydration(id, HydrationTuning{info.hydrationThreshold, info.hydrationBatchSize}));
-            (void)job;
-            return true;
-        });
-    };
-    connect(this, &HydrationDashboardPage::pauseRequested, this, [jobAction] { jobAction(true); });
-    connect(this, &HydrationDashboardPage::resumeRequested, this, [jobAction] { jobAction(false); });
-    connect(this, &HydrationDashboardPage::tuningRequested, this, [bridge, id, this](quint32 threshold, quint32 batch) {
-        bridge->call<bool>(this, tr("Change hydration tuning"), [id, threshold, batch](Engine& engine) -> Result<bool> {
-            LS_TRY(engine.tuneHydration(id, HydrationTuning{threshold, batch}));
-            return true;
-        });
+    // Pause and resume, tuning: EngineBridge routes them (the userspace job of this clone, or
+    // dm-clone's messages through loopsnap-helper for a kernel clone); errors go to the message area.
+    const QString cloneId = context.device.id;
+    connect(this, &HydrationDashboardPage::pauseRequested, this, [bridge, cloneId, this] { bridge->setHydration(cloneId, false, this); });
+    connect(this, &HydrationDashboardPage::resumeRequested, this, [bridge, cloneId, this] { bridge->setHydration(cloneId, true, this); });
+    connect(this, &HydrationDashboardPage::tuningRequested, this, [bridge, cloneId, this](quint32 threshold, quint32 batch) {
+        bridge->tuneHydration(cloneId, HydrationTuning{threshold, batch}, this);
     });
     requestResync(QString());
 }
