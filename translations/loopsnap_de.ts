@@ -209,16 +209,8 @@
         <translation>Die Platte hat bei %1 einen Fehler gemeldet. Prüfen Sie die Platte und ihre Verbindung.</translation>
     </message>
     <message>
-        <source>Attaching %1 as a loop device needs root. Start Loopsnap as root, or serve it over NBD instead.</source>
-        <translation>Das Einbinden von %1 als Loop-Gerät erfordert root. Starten Sie Loopsnap als root oder stellen Sie es stattdessen über NBD bereit.</translation>
-    </message>
-    <message>
         <source>This system has no loop devices (%1). Load the loop module, or serve over NBD instead.</source>
         <translation>Dieses System hat keine Loop-Geräte (%1). Laden Sie das Modul loop oder stellen Sie stattdessen über NBD bereit.</translation>
-    </message>
-    <message>
-        <source>%1 is mounted. Unmount it first.</source>
-        <translation>%1 ist eingehängt. Hängen Sie es zuerst aus.</translation>
     </message>
     <message>
         <source>The clone source %1 cannot be reached. Check the NBD server and the URI.</source>
@@ -531,6 +523,30 @@
     <message>
         <source>This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend.</source>
         <translation>Diese Loopsnap-Version hat kein Kernel-Backend (libdevmapper fehlte beim Bauen). Wählen Sie das Userspace-Backend.</translation>
+    </message>
+    <message>
+        <source>Attaching a loop device needs root (%1 cannot be opened). Start Loopsnap as root, or serve the device over NBD instead.</source>
+        <translation>Das Einbinden als Loop-Gerät erfordert root (%1 lässt sich nicht öffnen). Starten Sie Loopsnap als root oder stellen Sie das Gerät stattdessen über NBD bereit.</translation>
+    </message>
+    <message>
+        <source>This system has no FUSE (%1), which attaching as a loop device needs. Load the fuse module, or serve over NBD instead.</source>
+        <translation>Dieses System hat kein FUSE (%1), das das Einbinden als Loop-Gerät braucht. Laden Sie das Modul fuse oder stellen Sie das Gerät stattdessen über NBD bereit.</translation>
+    </message>
+    <message>
+        <source>%1 is mounted. Unmount it first; it stays attached.</source>
+        <translation>%1 ist eingehängt. Hängen Sie es zuerst aus; es bleibt eingebunden.</translation>
+    </message>
+    <message>
+        <source>A snapshot store recorded for %1 is gone, so %1 is not opened for writing. Forget that snapshot (Device ▸ Forget) if it is gone for good, or put the file back.</source>
+        <translation>Ein für %1 verzeichneter Snapshot-Speicher fehlt, daher wird %1 nicht zum Schreiben geöffnet. Vergessen Sie diesen Snapshot (Gerät ▸ Vergessen), wenn er endgültig fort ist, oder legen Sie die Datei zurück.</translation>
+    </message>
+    <message>
+        <source>The snapshot store %1 is gone, so its origin is not opened for writing. Forget the snapshot (Device ▸ Forget) if it is gone for good, or put the file back.</source>
+        <translation>Der Snapshot-Speicher %1 fehlt, daher wird sein Ursprung nicht zum Schreiben geöffnet. Vergessen Sie den Snapshot (Gerät ▸ Vergessen), wenn er endgültig fort ist, oder legen Sie die Datei zurück.</translation>
+    </message>
+    <message>
+        <source>%1 is attached as a loop device. Detach it first; nothing was changed.</source>
+        <translation>%1 ist als Loop-Gerät eingebunden. Lösen Sie es zuerst; nichts wurde geändert.</translation>
     </message>
 </context>
 <context>
@@ -1704,10 +1720,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>Eingebunden</translation>
     </message>
     <message>
-        <source>The device is now %1. Detach it before deleting its files.</source>
-        <translation>Das Gerät ist jetzt %1. Lösen Sie es, bevor Sie seine Dateien löschen.</translation>
-    </message>
-    <message>
         <source>Delete files</source>
         <translation>Dateien löschen</translation>
     </message>
@@ -1762,6 +1774,18 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Resume &amp;rollback…</source>
         <translation>&amp;Rollback fortsetzen …</translation>
+    </message>
+    <message>
+        <source>%1 is now %2. Detach it before deleting its files.</source>
+        <translation>%1 ist jetzt %2. Lösen Sie es, bevor Sie seine Dateien löschen.</translation>
+    </message>
+    <message>
+        <source>Detached</source>
+        <translation>Gelöst</translation>
+    </message>
+    <message>
+        <source>%1 is no longer %2.</source>
+        <translation>%1 ist nicht mehr %2.</translation>
     </message>
 </context>
 <context>
