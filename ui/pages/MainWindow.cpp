@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -48,6 +49,15 @@ const KnownPage kKnownPages[] = {
     {"hydration", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Hydration dashboard"), PageSubject::Clone},
     {"crashlab", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Crash lab"), PageSubject::None},
 };
+
+// Icons of the known pages that bring none (toolbar buttons read better with one).
+QIcon knownPageIcon(const QString& id) {
+    if (id == QLatin1String("merge")) return stateIcon(DeviceState::Merging);
+    if (id == QLatin1String("hydration")) return stateIcon(DeviceState::Hydrating);
+    if (id == QLatin1String("exceptions")) return qApp->style()->standardIcon(QStyle::SP_FileDialogDetailedView);
+    if (id == QLatin1String("crashlab")) return qApp->style()->standardIcon(QStyle::SP_MessageBoxWarning);
+    return {};
+}
 }  // namespace
 
 MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent) : QMainWindow(parent), bridge_(bridge) {
@@ -148,6 +158,7 @@ void MainWindow::createActions() {
             &QAction::triggered, this, &MainWindow::addExistingClone);
     connect(makeAction("demo", tr("Try a &demo"), {}, tr("A demo session in a new window, with its own temporary folder and workspace")), &QAction::triggered, this, [this] { openDemoWindow(); });
     connect(makeAction("quit", tr("&Quit"), QKeySequence::Quit, tr("Quit Loopsnap")), &QAction::triggered, this, &QWidget::close);
+    if (actions_["quit"]->shortcut().isEmpty()) actions_["quit"]->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));   // platforms without a standard one
 
     connect(makeAction("attach", tr("&Attach as loop device"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Make the device a /dev/loopN (root)")),
             &QAction::triggered, this, &MainWindow::attachSelected);
@@ -183,6 +194,7 @@ void MainWindow::createActions() {
         QAction* a = makeAction("page:" + id, title, spec ? spec->shortcut : QKeySequence(),
                                 spec ? spec->toolTip : tr("Not part of this build yet"));
         if (spec && !spec->icon.isNull()) a->setIcon(spec->icon);
+        else a->setIcon(knownPageIcon(id));
         a->setData(id);
         connect(a, &QAction::triggered, this, [this, id] { openPage(id, devices_->currentDevice()); });
         pageActions_ << a;
