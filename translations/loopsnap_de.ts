@@ -1787,6 +1787,50 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>%1 is no longer %2.</source>
         <translation>%1 ist nicht mehr %2.</translation>
     </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Snapshot</translation>
+    </message>
+    <message>
+        <source>Clone</source>
+        <translation>Klon</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>Einbinden</translation>
+    </message>
+    <message>
+        <source>Detach</source>
+        <translation>Lösen</translation>
+    </message>
+    <message>
+        <source>Serve</source>
+        <translation>Bereitstellen</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Rollback</source>
+        <translation>Rollback</translation>
+    </message>
+    <message>
+        <source>Exceptions</source>
+        <translation>Exceptions</translation>
+    </message>
+    <message>
+        <source>Hydration</source>
+        <translation>Hydrierung</translation>
+    </message>
+    <message>
+        <source>Crash lab</source>
+        <translation>Crash-Labor</translation>
+    </message>
+    <message>
+        <source>Resume rollback</source>
+        <translation>Rollback fortsetzen</translation>
+    </message>
 </context>
 <context>
     <name>loopsnap::ui::MergeDialog</name>

@@ -202,6 +202,14 @@ void MainWindow::createActions() {
 }
 
 void MainWindow::createMenusAndToolbar() {
+    // Short toolbar labels (the menus keep the full texts), so every button fits at 1180 px.
+    const std::pair<const char*, QString> shortTexts[] = {
+        {"newSnapshot", tr("Snapshot")}, {"newClone", tr("Clone")}, {"attach", tr("Attach")}, {"detach", tr("Detach")},
+        {"serve", tr("Serve")}, {"delete", tr("Delete")}, {"page:merge", tr("Rollback")}, {"page:exceptions", tr("Exceptions")},
+        {"page:hydration", tr("Hydration")}, {"page:crashlab", tr("Crash lab")},
+    };
+    for (const auto& [name, text] : shortTexts)
+        if (QAction* a = actions_.value(QLatin1String(name))) a->setIconText(text);
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(actions_["newSnapshot"]);
     file->addAction(actions_["newClone"]);
@@ -267,6 +275,7 @@ void MainWindow::updateActions() {
         const SnapshotInfo* s = ref.kind == DeviceKind::Snapshot ? model_->snapshot(ref.id) : nullptr;
         const bool interrupted = s && s->state == DeviceState::Merging && !s->mergeRunning;
         merge->setText(interrupted ? tr("Resume &rollback…") : findPage(QStringLiteral("merge"))->title);
+        merge->setIconText(interrupted ? tr("Resume rollback") : tr("Rollback"));
     }
 }
 
