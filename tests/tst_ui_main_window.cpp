@@ -302,6 +302,7 @@ void TstUiMainWindow::aboutBoxNamesTheVersion() {
     window_->action("about")->trigger();
     QVERIFY2(text.contains(QStringLiteral("Loopsnap %1").arg(LOOPSNAP_VERSION)), qPrintable(text));
     QVERIFY(text.contains("loopsnapctl"));
+    QVERIFY2(text.contains(QStringLiteral(LOOPSNAP_HOMEPAGE)) && text.contains(QStringLiteral(LOOPSNAP_COPYRIGHT_HOLDER)), qPrintable(text));
 }
 
 QTEST_MAIN(TstUiMainWindow)

@@ -1744,10 +1744,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>Über Loopsnap</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Block-level snapshots and clones of disk images and block devices, with the semantics of Linux dm-snapshot (on the kernel&apos;s own COW format) and dm-clone, in a portable userspace engine.&lt;/p&gt;&lt;p&gt;Qt %2 · the command line twin is &lt;tt&gt;loopsnapctl&lt;/tt&gt;.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Snapshots und Klone von Disk-Images und Blockgeräten auf Blockebene, mit der Semantik von Linux dm-snapshot (im COW-Format des Kernels) und dm-clone, in einer portablen Userspace-Engine.&lt;/p&gt;&lt;p&gt;Qt %2 · das Gegenstück für die Kommandozeile ist &lt;tt&gt;loopsnapctl&lt;/tt&gt; (auf Englisch).&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>&amp;Rollback…</source>
         <translation>&amp;Rollback …</translation>
     </message>
@@ -1830,6 +1826,10 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Resume rollback</source>
         <translation>Rollback fortsetzen</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Block-level snapshots and clones of disk images and block devices, with the semantics of Linux dm-snapshot (on the kernel&apos;s own COW format) and dm-clone, in a portable userspace engine.&lt;/p&gt;&lt;p&gt;Qt %2 · the command line twin is &lt;tt&gt;loopsnapctl&lt;/tt&gt;.&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;%3&quot;&gt;%3&lt;/a&gt;&lt;br&gt;© %4 · GPL-2.0-or-later&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Snapshots und Klone von Disk-Images und Blockgeräten auf Blockebene, mit der Semantik von Linux dm-snapshot (im COW-Format des Kernels) und dm-clone, in einer portablen Userspace-Engine.&lt;/p&gt;&lt;p&gt;Qt %2 · das Gegenstück für die Kommandozeile ist &lt;tt&gt;loopsnapctl&lt;/tt&gt; (auf Englisch).&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;%3&quot;&gt;%3&lt;/a&gt;&lt;br&gt;© %4 · GPL-2.0-or-later&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

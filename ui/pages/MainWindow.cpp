@@ -479,8 +479,10 @@ void MainWindow::about() {
     QMessageBox::about(this, tr("About Loopsnap"),
                        tr("<h3>Loopsnap %1</h3><p>Block-level snapshots and clones of disk images and block devices, "
                           "with the semantics of Linux dm-snapshot (on the kernel's own COW format) and dm-clone, "
-                          "in a portable userspace engine.</p><p>Qt %2 · the command line twin is <tt>loopsnapctl</tt>.</p>")
-                           .arg(QStringLiteral(LOOPSNAP_VERSION), QString::fromLatin1(qVersion())));
+                          "in a portable userspace engine.</p><p>Qt %2 · the command line twin is <tt>loopsnapctl</tt>.</p>"
+                          "<p><a href=\"%3\">%3</a><br>© %4 · GPL-2.0-or-later</p>")
+                           .arg(QStringLiteral(LOOPSNAP_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(LOOPSNAP_HOMEPAGE),
+                                QStringLiteral(LOOPSNAP_COPYRIGHT_HOLDER)));
 }
 
 }  // namespace loopsnap::ui
