@@ -87,8 +87,8 @@ endif()
 
 # --- the Debian package -----------------------------------------------------------------------
 set(CPACK_PACKAGE_NAME loopsnap)
-set(CPACK_PACKAGE_VENDOR "The Loopsnap developers")
-set(CPACK_PACKAGE_CONTACT "Loopsnap maintainers <maintainers@users.noreply.r-seed-b2c8f6a4.example>")
+set(CPACK_PACKAGE_VENDOR "${LOOPSNAP_COPYRIGHT_HOLDER}")      # Upstream.cmake, from installer/copyright
+set(CPACK_PACKAGE_CONTACT "${LOOPSNAP_UPSTREAM_CONTACT}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "block-level snapshots and clones with dm-snapshot/dm-clone semantics")
 # The first line of the Description field is CPACK_PACKAGE_DESCRIPTION_SUMMARY.
@@ -107,7 +107,7 @@ devices can be served over NBD or attached as loop devices.
 This package contains ${_contents}")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE https://github.com/loopsnap/loopsnap)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE ${LOOPSNAP_HOMEPAGE})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Depends: computed by dpkg-shlibdeps (package dpkg-dev) from the installed programs.
@@ -174,6 +174,11 @@ if(LOOPSNAP_BUILD_TESTS)
   add_test(NAME installer_helper_files
     COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_files.sh
             ${LOOPSNAP_INSTALLER_DIR} ${PROJECT_SOURCE_DIR}/helper/helper_protocol.h)
+  # The AppStream metainfo states what installer/copyright states (homepage, developer, contact),
+  # and so do README and the package; appstreamcli validates it (no network, no package build).
+  add_test(NAME installer_metadata
+    COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/metadata.sh ${PROJECT_SOURCE_DIR}
+            "${LOOPSNAP_HOMEPAGE}" "${LOOPSNAP_UPSTREAM_CONTACT}" "${LOOPSNAP_COPYRIGHT_HOLDER}")
   if(TARGET loopsnap-helper)
     add_test(NAME installer_helper_no_exec
       COMMAND bash ${LOOPSNAP_INSTALLER_DIR}/tests/helper_no_exec.sh $<TARGET_FILE:loopsnap-helper>)

@@ -12,7 +12,7 @@ PACKAGES=(
   libnbd-dev libnbd-bin nbdkit qemu-utils
   libfuse3-dev fuse3 libdevmapper-dev libblkid-dev e2fsprogs
   qemu-system-x86 busybox-static cpio xz-utils kmod make gcc   # scripts/test-kernel.sh's VM
-  qt6-svg-dev xvfb xauth
+  qt6-svg-dev xvfb xauth x11-utils   # x11-utils: xwininfo, for tst_ui_real_window under xvfb-run
   dpkg-dev librsvg2-bin appstream desktop-file-utils bash-completion man-db   # the .deb and its checks
   qt6-translations-l10n locales
   dbus-daemon libxml2-utils polkitd   # loopsnap-helper's tests: a private bus, its polkit action checked

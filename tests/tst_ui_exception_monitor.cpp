@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include "support/ui_support.h"
 #include "ui/bridge/EngineBridge.h"
 #include "ui/pages/ExceptionMonitorPage.h"
 #include "ui/pages/PageRegistry.h"
@@ -15,23 +16,11 @@
 
 using namespace loopsnap;
 using namespace loopsnap::ui;
+using loopsnap::test::callAndWait;
+using loopsnap::test::openBridgeIn;
+using loopsnap::test::saveShot;
 
 namespace {
-// With LOOPSNAP_SCREENSHOT_DIR set, the test saves what the page shows at its busiest moment.
-void saveShot(QWidget* page, const char* name) {
-    const QByteArray dir = qgetenv("LOOPSNAP_SCREENSHOT_DIR");
-    if (!dir.isEmpty()) page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
-}
-
-template <typename T>
-T callAndWait(EngineBridge& bridge, std::function<Result<T>(Engine&)> work) {
-    std::optional<Result<T>> out;
-    QObject ctx;
-    bridge.call<T>(&ctx, QString(), std::move(work), [&](const Result<T>& r) { out = r; });
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(out.has_value(), 30000); }();
-    if (!out || !out->ok()) qFatal("engine call failed: %s", out ? out->error().message.c_str() : "timeout");
-    return out->value();
-}
 
 struct Rig {
     // A demo device lives in a folder named like DemoSession's (the legacy switch shows there).
@@ -42,12 +31,7 @@ struct Rig {
     SnapshotInfo snap;
 
     bool start(size_t ringCapacity) {
-        EngineOptions o;
-        o.workspaceDir = dir.filePath(QStringLiteral("ws")).toStdString();
-        o.eventRingCapacity = ringCapacity;
-        QSignalSpy opened(&bridge, &EngineBridge::opened);
-        bridge.open(o);
-        if (!opened.wait(30000)) return false;
+        if (!openBridgeIn(bridge, dir.filePath(QStringLiteral("ws")).toStdString(), ringCapacity)) return false;
         QFile origin(dir.filePath(QStringLiteral("origin.img")));
         if (!origin.open(QIODevice::WriteOnly) || !origin.resize(32 << 20)) return false;
         origin.close();

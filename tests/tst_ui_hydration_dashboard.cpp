@@ -6,12 +6,16 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include "support/ui_support.h"
 #include "ui/bridge/EngineBridge.h"
 #include "ui/pages/HydrationDashboardPage.h"
 #include "ui/pages/PageRegistry.h"
 
 using namespace loopsnap;
 using namespace loopsnap::ui;
+using loopsnap::test::callAndWait;
+using loopsnap::test::openBridgeIn;
+using loopsnap::test::saveShot;
 
 namespace {
 constexpr uint64_t kSourceBytes = 48ull << 20;
@@ -27,21 +31,6 @@ void writeSource(const QString& path) {
     }
 }
 
-// With LOOPSNAP_SCREENSHOT_DIR set, the test saves what the page shows at its busiest moment.
-void saveShot(QWidget* page, const char* name) {
-    const QByteArray dir = qgetenv("LOOPSNAP_SCREENSHOT_DIR");
-    if (!dir.isEmpty()) page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
-}
-
-template <typename T>
-T callAndWait(EngineBridge& bridge, std::function<Result<T>(Engine&)> work) {
-    std::optional<Result<T>> out;
-    QObject ctx;
-    bridge.call<T>(&ctx, QString(), std::move(work), [&](const Result<T>& r) { out = r; });
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(out.has_value(), 30000); }();
-    if (!out || !out->ok()) qFatal("engine call failed: %s", out ? out->error().message.c_str() : "timeout");
-    return out->value();
-}
 
 struct Rig {
     QTemporaryDir dir;
@@ -49,12 +38,7 @@ struct Rig {
     QString cloneId;
 
     bool start(size_t ringCapacity) {
-        EngineOptions o;
-        o.workspaceDir = dir.filePath(QStringLiteral("ws")).toStdString();
-        o.eventRingCapacity = ringCapacity;
-        QSignalSpy opened(&bridge, &EngineBridge::opened);
-        bridge.open(o);
-        if (!opened.wait(30000)) return false;
+        if (!openBridgeIn(bridge, dir.filePath(QStringLiteral("ws")).toStdString(), ringCapacity)) return false;
         writeSource(dir.filePath(QStringLiteral("source.img")));
         CreateCloneRequest rq;
         rq.source = dir.filePath(QStringLiteral("source.img")).toStdString();

@@ -7,6 +7,8 @@
 #include <QPushButton>
 #include <QStandardPaths>
 
+#include <unistd.h>
+
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/bridge/ProbeCache.h"
@@ -24,6 +26,7 @@ private slots:
     void createsSnapshotThatAppearsInTree();
     void invalidInputShowsMessageAndWritesNothing_data();
     void invalidInputShowsMessageAndWritesNothing();
+    void mountedReadWriteOriginWarns();
 };
 
 namespace {
@@ -145,6 +148,35 @@ void TstUiSnapshotWizard::invalidInputShowsMessageAndWritesNothing() {
     bridge->waitIdle(5000);
     QVERIFY(bridge->registry().snapshots.empty());
     QVERIFY(bridge->registry().origins.empty());
+}
+
+// An ext4 image mounted read-write through a loop device: the origin page says so, with the
+// mount point (a snapshot of it is only crash-consistent), and still lets the user go on.
+void TstUiSnapshotWizard::mountedReadWriteOriginWarns() {
+    if (::geteuid() != 0) QSKIP("mounting the test image needs root");
+    if (::access("/dev/loop-control", F_OK) != 0) QSKIP("no /dev/loop-control (loop module not loaded)");
+    if (QStandardPaths::findExecutable("mkfs.ext4").isEmpty()) QSKIP("mkfs.ext4 is not installed");
+    test::TempDir dir;
+    auto bridge = test::openBridge(dir.file("ws"));
+    QVERIFY(bridge);
+    const std::string img = dir.file("live.img"), mnt = dir.file("mnt");
+    test::writeFile(img, std::vector<std::byte>(8 << 20));
+    QVERIFY(test::runCommand("mkfs.ext4 -q -F " + img).exitCode == 0);
+    QVERIFY(QDir().mkpath(QString::fromStdString(mnt)));
+    const auto mounted = test::runCommand("mount -o loop,rw " + img + " " + mnt);
+    if (mounted.exitCode != 0) QSKIP(qPrintable("cannot mount the test image here: " + QString::fromStdString(mounted.err)));
+    struct Unmount { std::string mnt; ~Unmount() { test::runCommand("umount " + mnt); } } unmount{mnt};
+
+    SnapshotWizard w(bridge.get());
+    w.show();
+    setOrigin(w, QString::fromStdString(img));
+    auto* warning = w.currentPage()->findChild<QLabel*>(QStringLiteral("mountWarning"));
+    QVERIFY(warning);
+    QTRY_VERIFY_WITH_TIMEOUT(warning->isVisible(), 5000);
+    QVERIFY2(warning->text().contains("mounted read-write on " + QString::fromStdString(mnt)), qPrintable(warning->text()));
+    QVERIFY(warning->text().contains("crash-consistent"));
+    w.next();
+    QCOMPARE(w.currentId(), int(SnapshotWizard::StorePageId));   // a warning, not a refusal
 }
 
 QTEST_MAIN(TstUiSnapshotWizard)

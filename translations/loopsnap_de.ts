@@ -209,16 +209,8 @@
         <translation>Die Platte hat bei %1 einen Fehler gemeldet. Prüfen Sie die Platte und ihre Verbindung.</translation>
     </message>
     <message>
-        <source>Attaching %1 as a loop device needs root. Start Loopsnap as root, or serve it over NBD instead.</source>
-        <translation>Das Einbinden von %1 als Loop-Gerät erfordert root. Starten Sie Loopsnap als root oder stellen Sie es stattdessen über NBD bereit.</translation>
-    </message>
-    <message>
         <source>This system has no loop devices (%1). Load the loop module, or serve over NBD instead.</source>
         <translation>Dieses System hat keine Loop-Geräte (%1). Laden Sie das Modul loop oder stellen Sie stattdessen über NBD bereit.</translation>
-    </message>
-    <message>
-        <source>%1 is mounted. Unmount it first.</source>
-        <translation>%1 ist eingehängt. Hängen Sie es zuerst aus.</translation>
     </message>
     <message>
         <source>The clone source %1 cannot be reached. Check the NBD server and the URI.</source>
@@ -531,6 +523,30 @@
     <message>
         <source>This build of Loopsnap has no kernel backend (libdevmapper was missing when it was built). Choose the Userspace backend.</source>
         <translation>Diese Loopsnap-Version hat kein Kernel-Backend (libdevmapper fehlte beim Bauen). Wählen Sie das Userspace-Backend.</translation>
+    </message>
+    <message>
+        <source>Attaching a loop device needs root (%1 cannot be opened). Start Loopsnap as root, or serve the device over NBD instead.</source>
+        <translation>Das Einbinden als Loop-Gerät erfordert root (%1 lässt sich nicht öffnen). Starten Sie Loopsnap als root oder stellen Sie das Gerät stattdessen über NBD bereit.</translation>
+    </message>
+    <message>
+        <source>This system has no FUSE (%1), which attaching as a loop device needs. Load the fuse module, or serve over NBD instead.</source>
+        <translation>Dieses System hat kein FUSE (%1), das das Einbinden als Loop-Gerät braucht. Laden Sie das Modul fuse oder stellen Sie das Gerät stattdessen über NBD bereit.</translation>
+    </message>
+    <message>
+        <source>%1 is mounted. Unmount it first; it stays attached.</source>
+        <translation>%1 ist eingehängt. Hängen Sie es zuerst aus; es bleibt eingebunden.</translation>
+    </message>
+    <message>
+        <source>A snapshot store recorded for %1 is gone, so %1 is not opened for writing. Forget that snapshot (Device ▸ Forget) if it is gone for good, or put the file back.</source>
+        <translation>Ein für %1 verzeichneter Snapshot-Speicher fehlt, daher wird %1 nicht zum Schreiben geöffnet. Vergessen Sie diesen Snapshot (Gerät ▸ Vergessen), wenn er endgültig fort ist, oder legen Sie die Datei zurück.</translation>
+    </message>
+    <message>
+        <source>The snapshot store %1 is gone, so its origin is not opened for writing. Forget the snapshot (Device ▸ Forget) if it is gone for good, or put the file back.</source>
+        <translation>Der Snapshot-Speicher %1 fehlt, daher wird sein Ursprung nicht zum Schreiben geöffnet. Vergessen Sie den Snapshot (Gerät ▸ Vergessen), wenn er endgültig fort ist, oder legen Sie die Datei zurück.</translation>
+    </message>
+    <message>
+        <source>%1 is attached as a loop device. Detach it first; nothing was changed.</source>
+        <translation>%1 ist als Loop-Gerät eingebunden. Lösen Sie es zuerst; nichts wurde geändert.</translation>
     </message>
 </context>
 <context>
@@ -1704,10 +1720,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <translation>Eingebunden</translation>
     </message>
     <message>
-        <source>The device is now %1. Detach it before deleting its files.</source>
-        <translation>Das Gerät ist jetzt %1. Lösen Sie es, bevor Sie seine Dateien löschen.</translation>
-    </message>
-    <message>
         <source>Delete files</source>
         <translation>Dateien löschen</translation>
     </message>
@@ -1730,10 +1742,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>About Loopsnap</source>
         <translation>Über Loopsnap</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Block-level snapshots and clones of disk images and block devices, with the semantics of Linux dm-snapshot (on the kernel&apos;s own COW format) and dm-clone, in a portable userspace engine.&lt;/p&gt;&lt;p&gt;Qt %2 · the command line twin is &lt;tt&gt;loopsnapctl&lt;/tt&gt;.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Snapshots und Klone von Disk-Images und Blockgeräten auf Blockebene, mit der Semantik von Linux dm-snapshot (im COW-Format des Kernels) und dm-clone, in einer portablen Userspace-Engine.&lt;/p&gt;&lt;p&gt;Qt %2 · das Gegenstück für die Kommandozeile ist &lt;tt&gt;loopsnapctl&lt;/tt&gt; (auf Englisch).&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&amp;Rollback…</source>
@@ -1762,6 +1770,66 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
     <message>
         <source>Resume &amp;rollback…</source>
         <translation>&amp;Rollback fortsetzen …</translation>
+    </message>
+    <message>
+        <source>%1 is now %2. Detach it before deleting its files.</source>
+        <translation>%1 ist jetzt %2. Lösen Sie es, bevor Sie seine Dateien löschen.</translation>
+    </message>
+    <message>
+        <source>Detached</source>
+        <translation>Gelöst</translation>
+    </message>
+    <message>
+        <source>%1 is no longer %2.</source>
+        <translation>%1 ist nicht mehr %2.</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Snapshot</translation>
+    </message>
+    <message>
+        <source>Clone</source>
+        <translation>Klon</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>Einbinden</translation>
+    </message>
+    <message>
+        <source>Detach</source>
+        <translation>Lösen</translation>
+    </message>
+    <message>
+        <source>Serve</source>
+        <translation>Bereitstellen</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Rollback</source>
+        <translation>Rollback</translation>
+    </message>
+    <message>
+        <source>Exceptions</source>
+        <translation>Exceptions</translation>
+    </message>
+    <message>
+        <source>Hydration</source>
+        <translation>Hydrierung</translation>
+    </message>
+    <message>
+        <source>Crash lab</source>
+        <translation>Crash-Labor</translation>
+    </message>
+    <message>
+        <source>Resume rollback</source>
+        <translation>Rollback fortsetzen</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Block-level snapshots and clones of disk images and block devices, with the semantics of Linux dm-snapshot (on the kernel&apos;s own COW format) and dm-clone, in a portable userspace engine.&lt;/p&gt;&lt;p&gt;Qt %2 · the command line twin is &lt;tt&gt;loopsnapctl&lt;/tt&gt;.&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;%3&quot;&gt;%3&lt;/a&gt;&lt;br&gt;© %4 · GPL-2.0-or-later&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Loopsnap %1&lt;/h3&gt;&lt;p&gt;Snapshots und Klone von Disk-Images und Blockgeräten auf Blockebene, mit der Semantik von Linux dm-snapshot (im COW-Format des Kernels) und dm-clone, in einer portablen Userspace-Engine.&lt;/p&gt;&lt;p&gt;Qt %2 · das Gegenstück für die Kommandozeile ist &lt;tt&gt;loopsnapctl&lt;/tt&gt; (auf Englisch).&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;%3&quot;&gt;%3&lt;/a&gt;&lt;br&gt;© %4 · GPL-2.0-or-later&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

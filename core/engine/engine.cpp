@@ -588,6 +588,9 @@ Result<CloneInfo> Engine::addClone(const std::string& metaPath) {
 Status Engine::forget(const std::string& id) {
     WorkspaceList l = impl_->snapshotOfList();
     if (impl_->jobUsesDevice(id)) return makeError(ErrorCode::Busy, "a job is working on " + id, id, "job-running");
+    // An attached device (or one its attachment keeps open: the origin and every snapshot of
+    // it) is served to its loop device: neither dropped from the origin nor forgotten under it.
+    if (attachRegistry_->uses(id)) return makeError(ErrorCode::Busy, id + " is attached as a loop device: detach it first", id, "attached");
     if (l.originById(id) || l.cloneById(id)) LS_TRY(closeDevice(id));
     if (auto s = l.snapshotById(id)) {
         if (auto o = l.originById(s->originId)) LS_TRY(impl_->backend->detachSnapshot(o->path, s->cowPath));
@@ -599,6 +602,7 @@ Status Engine::forget(const std::string& id) {
 Status Engine::deleteFiles(const std::string& id) {
     WorkspaceList l = impl_->snapshotOfList();
     if (impl_->jobUsesDevice(id)) return makeError(ErrorCode::Busy, "a job is working on " + id, id, "job-running");
+    if (attachRegistry_->uses(id)) return makeError(ErrorCode::Busy, id + " is attached as a loop device: detach it first", id, "attached");
     if (auto s = l.snapshotById(id)) {
         if (auto o = l.originById(s->originId)) LS_TRY(impl_->backend->detachSnapshot(o->path, s->cowPath));
         LS_TRY(impl_->backend->deleteSnapshotFiles(s->cowPath));

@@ -150,10 +150,13 @@ fuse_operations makeOps() {
 
 Status FuseExport::checkSupport() {
     if (::access("/dev/fuse", F_OK) != 0)
-        return makeError(ErrorCode::Unsupported, "FUSE is not available: /dev/fuse is missing (load the fuse module)");
+        return makeError(ErrorCode::Unsupported, "FUSE is not available: /dev/fuse is missing (load the fuse module)", "/dev/fuse", "no-fuse");
     int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return makeError(ErrorCode::Unsupported, std::string("cannot open /dev/fuse: ") + std::strerror(errno));
+    if (fd < 0) {
+        const bool denied = errno == EACCES || errno == EPERM;
+        return makeError(ErrorCode::Unsupported, std::string("cannot open /dev/fuse: ") + std::strerror(errno), "/dev/fuse",
+                         denied ? "not-root" : "no-fuse");
+    }
     ::close(fd);
     return {};
 }

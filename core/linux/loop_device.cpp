@@ -34,10 +34,16 @@ struct Fd {
 Status checkLoopSupport() {
     if (::access("/dev/loop-control", F_OK) != 0)
         return makeError(ErrorCode::Unsupported, "loop devices are not available: /dev/loop-control is missing "
-                                                 "(load the loop module or run outside this container)");
+                                                 "(load the loop module or run outside this container)",
+                         "/dev/loop-control", "no-loop");
     Fd ctl{::open("/dev/loop-control", O_RDWR | O_CLOEXEC)};
-    if (ctl.fd < 0)
-        return errnoError(ErrorCode::Unsupported, "cannot open /dev/loop-control (attach needs root)");
+    if (ctl.fd < 0) {
+        const bool denied = errno == EACCES || errno == EPERM;
+        Error e = errnoError(ErrorCode::Unsupported, "cannot open /dev/loop-control (attach needs root)");
+        e.subject = "/dev/loop-control";
+        e.detail = denied ? "not-root" : "no-loop";
+        return e;
+    }
     return {};
 }
 

@@ -246,9 +246,9 @@ void EngineBridge::attach(QString id, bool readOnly, QObject* context, std::func
                        context, std::move(done));
 }
 
-void EngineBridge::detach(QString loopDevice) {
+void EngineBridge::detach(QString loopDevice, QObject* context, std::function<void(const Result<bool>&)> done) {
     mutate<bool>(QStringLiteral("detach"), [d = loopDevice.toStdString()](Engine& e) { return asResult(e.detach(d)); },
-                 nullptr, {});
+                 context, std::move(done));
 }
 
 void EngineBridge::serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done) {

@@ -89,7 +89,7 @@ public:
     void forget(QString id);
     void deleteFiles(QString id);
     void attach(QString id, bool readOnly, QObject* context, std::function<void(const Result<AttachInfo>&)> done = {});
-    void detach(QString loopDevice);
+    void detach(QString loopDevice, QObject* context = nullptr, std::function<void(const Result<bool>&)> done = {});
     void serve(ServeRequest request, QObject* context, std::function<void(const Result<ServeInfo>&)> done = {});
     void startHydration(QString cloneId, HydrationTuning tuning);
     // Background hydration of a clone on or off (userspace: its job paused or resumed, a new one

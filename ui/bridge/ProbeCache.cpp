@@ -5,6 +5,7 @@
 #include <QPointer>
 
 #include "ui/text/ErrorText.h"
+#include "ui/text/Sizes.h"
 
 namespace loopsnap::ui {
 
@@ -55,7 +56,7 @@ QString probeDetails(const Result<BlockProbe>& probe) {
     const BlockProbe& p = *probe;
     if (!p.known) return tr("What this device holds is unknown (libblkid is not available on this system).");
     QStringList lines;
-    lines << tr("Size: %1").arg(QLocale().formattedDataSize(qint64(p.sizeBytes), 1, QLocale::DataSizeTraditionalFormat));
+    lines << tr("Size: %1").arg(formatBytes(double(p.sizeBytes)));
     if (!p.found) {
         lines << tr("libblkid found no filesystem and no partition table.");
     } else {

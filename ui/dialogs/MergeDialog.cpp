@@ -14,12 +14,13 @@
 #include "ui/bridge/EngineBridge.h"
 #include "ui/pages/PageRegistry.h"
 #include "ui/text/ErrorText.h"
+#include "ui/text/Sizes.h"
 
 namespace loopsnap::ui {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
-QString sizeText(uint64_t bytes) { return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat); }
+QString sizeText(uint64_t bytes) { return formatBytes(double(bytes)); }
 QString fileName(const std::string& path) { return QFileInfo(q(path)).fileName(); }
 
 QString durationText(double seconds) {

@@ -38,6 +38,7 @@ ServeDialog::ServeDialog(EngineBridge* bridge, const DeviceRef& device, const QS
     uri_->setReadOnly(true);
     uri_->setPlaceholderText(tr("The URI appears here once serving"));
     copy_ = new QPushButton(tr("&Copy"), this);
+    copy_->setObjectName(QStringLiteral("copyUri"));
     copy_->setEnabled(false);
     row->addWidget(uri_, 1);
     row->addWidget(copy_);
@@ -46,6 +47,7 @@ ServeDialog::ServeDialog(EngineBridge* bridge, const DeviceRef& device, const QS
     form->addRow(error_);
     buttons_ = new QDialogButtonBox(QDialogButtonBox::Close, this);
     serveButton_ = buttons_->addButton(tr("&Serve"), QDialogButtonBox::AcceptRole);
+    serveButton_->setObjectName(QStringLiteral("serve"));
     serveButton_->setDefault(true);
     form->addRow(buttons_);
     connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);

@@ -7,6 +7,7 @@
 #include "ui/bridge/EngineBridge.h"
 #include "ui/bridge/ProbeCache.h"
 #include "ui/text/ErrorText.h"
+#include "ui/text/Sizes.h"
 #include "ui/widgets/StateIcons.h"
 
 namespace loopsnap::ui {
@@ -14,7 +15,7 @@ namespace loopsnap::ui {
 namespace {
 QString tr(const char* t) { return QCoreApplication::translate("loopsnap::ui", t); }  // lupdate files these under the namespace
 QString q(const std::string& s) { return QString::fromStdString(s); }
-QString sizeText(uint64_t bytes) { return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat); }
+QString sizeText(uint64_t bytes) { return formatBytes(double(bytes)); }
 QString baseName(const std::string& path) {
     const QString p = q(path);
     const QString name = QFileInfo(p).fileName();

@@ -12,14 +12,13 @@
 #include "ui/models/DeviceTreeModel.h"
 #include "ui/text/DmTable.h"
 #include "ui/text/ErrorText.h"
+#include "ui/text/Sizes.h"
 
 namespace loopsnap::ui {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
-QString sizeText(uint64_t bytes) {
-    return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat);
-}
+QString sizeText(uint64_t bytes) { return formatBytes(double(bytes)); }
 }  // namespace
 
 DetailsPane::DetailsPane(DeviceTreeModel* model, EngineBridge* bridge, QWidget* parent)

@@ -79,7 +79,7 @@ DevicesPage::DevicesPage(DeviceTreeModel* model, EngineBridge* bridge, QWidget* 
     tree_->setColumnWidth(DeviceTreeModel::SizeColumn, 70);
     tree_->setColumnWidth(DeviceTreeModel::ContentsColumn, 185);
     tree_->setColumnWidth(DeviceTreeModel::UsageColumn, 200);
-    tree_->setColumnWidth(DeviceTreeModel::StateColumn, 100);
+    tree_->setColumnWidth(DeviceTreeModel::StateColumn, 118);   // "wird hydriert" fits
     tree_->setColumnWidth(DeviceTreeModel::BackendColumn, 80);
     details_ = new DetailsPane(model_, bridge, split);
     details_->setMinimumWidth(300);

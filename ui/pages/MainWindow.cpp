@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -48,6 +49,15 @@ const KnownPage kKnownPages[] = {
     {"hydration", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Hydration dashboard"), PageSubject::Clone},
     {"crashlab", QT_TRANSLATE_NOOP("loopsnap::ui::MainWindow", "&Crash lab"), PageSubject::None},
 };
+
+// Icons of the known pages that bring none (toolbar buttons read better with one).
+QIcon knownPageIcon(const QString& id) {
+    if (id == QLatin1String("merge")) return stateIcon(DeviceState::Merging);
+    if (id == QLatin1String("hydration")) return stateIcon(DeviceState::Hydrating);
+    if (id == QLatin1String("exceptions")) return qApp->style()->standardIcon(QStyle::SP_FileDialogDetailedView);
+    if (id == QLatin1String("crashlab")) return qApp->style()->standardIcon(QStyle::SP_MessageBoxWarning);
+    return {};
+}
 }  // namespace
 
 MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent) : QMainWindow(parent), bridge_(bridge) {
@@ -148,12 +158,14 @@ void MainWindow::createActions() {
             &QAction::triggered, this, &MainWindow::addExistingClone);
     connect(makeAction("demo", tr("Try a &demo"), {}, tr("A demo session in a new window, with its own temporary folder and workspace")), &QAction::triggered, this, [this] { openDemoWindow(); });
     connect(makeAction("quit", tr("&Quit"), QKeySequence::Quit, tr("Quit Loopsnap")), &QAction::triggered, this, &QWidget::close);
+    if (actions_["quit"]->shortcut().isEmpty()) actions_["quit"]->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));   // platforms without a standard one
 
     connect(makeAction("attach", tr("&Attach as loop device"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Make the device a /dev/loopN (root)")),
             &QAction::triggered, this, &MainWindow::attachSelected);
     actions_["attach"]->setIcon(st->standardIcon(QStyle::SP_DriveHDIcon));
     connect(makeAction("detach", tr("&Detach loop device"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L), tr("Release the loop device")),
             &QAction::triggered, this, &MainWindow::detachSelected);
+    actions_["detach"]->setIcon(st->standardIcon(QStyle::SP_MediaStop));
     connect(makeAction("serve", tr("Serve over &NBD…"), QKeySequence(Qt::CTRL | Qt::Key_E), tr("Export the device to NBD clients")),
             &QAction::triggered, this, &MainWindow::serveSelected);
     actions_["serve"]->setIcon(st->standardIcon(QStyle::SP_DriveNetIcon));
@@ -182,6 +194,7 @@ void MainWindow::createActions() {
         QAction* a = makeAction("page:" + id, title, spec ? spec->shortcut : QKeySequence(),
                                 spec ? spec->toolTip : tr("Not part of this build yet"));
         if (spec && !spec->icon.isNull()) a->setIcon(spec->icon);
+        else a->setIcon(knownPageIcon(id));
         a->setData(id);
         connect(a, &QAction::triggered, this, [this, id] { openPage(id, devices_->currentDevice()); });
         pageActions_ << a;
@@ -189,6 +202,14 @@ void MainWindow::createActions() {
 }
 
 void MainWindow::createMenusAndToolbar() {
+    // Short toolbar labels (the menus keep the full texts), so every button fits at 1180 px.
+    const std::pair<const char*, QString> shortTexts[] = {
+        {"newSnapshot", tr("Snapshot")}, {"newClone", tr("Clone")}, {"attach", tr("Attach")}, {"detach", tr("Detach")},
+        {"serve", tr("Serve")}, {"delete", tr("Delete")}, {"page:merge", tr("Rollback")}, {"page:exceptions", tr("Exceptions")},
+        {"page:hydration", tr("Hydration")}, {"page:crashlab", tr("Crash lab")},
+    };
+    for (const auto& [name, text] : shortTexts)
+        if (QAction* a = actions_.value(QLatin1String(name))) a->setIconText(text);
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(actions_["newSnapshot"]);
     file->addAction(actions_["newClone"]);
@@ -225,6 +246,7 @@ void MainWindow::createMenusAndToolbar() {
     tb->addAction(actions_["newClone"]);
     tb->addSeparator();
     tb->addAction(actions_["attach"]);
+    tb->addAction(actions_["detach"]);
     tb->addAction(actions_["serve"]);
     tb->addAction(actions_["delete"]);
     tb->addSeparator();
@@ -241,8 +263,9 @@ void MainWindow::updateActions() {
     actions_["attach"]->setEnabled(any && !attached);
     actions_["detach"]->setEnabled(attached);
     actions_["serve"]->setEnabled(any);
-    actions_["forget"]->setEnabled(any);
-    actions_["delete"]->setEnabled(deletable);
+    // An attached device is served to its loop device: detach it before forgetting or deleting.
+    actions_["forget"]->setEnabled(any && !attached);
+    actions_["delete"]->setEnabled(deletable && !attached);
     for (QAction* a : pageActions_) {
         const PageSpec* spec = findPage(a->data().toString());
         a->setEnabled(spec && (spec->subject == PageSubject::None || pageAppliesTo(*spec, ref.kind)));
@@ -252,29 +275,30 @@ void MainWindow::updateActions() {
         const SnapshotInfo* s = ref.kind == DeviceKind::Snapshot ? model_->snapshot(ref.id) : nullptr;
         const bool interrupted = s && s->state == DeviceState::Merging && !s->mergeRunning;
         merge->setText(interrupted ? tr("Resume &rollback…") : findPage(QStringLiteral("merge"))->title);
+        merge->setIconText(interrupted ? tr("Resume rollback") : tr("Rollback"));
     }
+}
+
+QList<QAction*> MainWindow::contextActions(const DeviceRef& ref) const {
+    QList<QAction*> out;   // nullptr: a separator
+    if (ref.isNull()) return {actions_["newSnapshot"], actions_["newClone"], nullptr, actions_["addStore"], actions_["addClone"]};
+    if (ref.kind == DeviceKind::Origin) out << actions_["newSnapshot"] << nullptr;
+    out << actions_["attach"] << actions_["detach"] << actions_["serve"] << nullptr;
+    for (QAction* a : pageActions_) {
+        const PageSpec* spec = findPage(a->data().toString());
+        if (spec && spec->subject != PageSubject::None && pageAppliesTo(*spec, ref.kind)) out << a;
+    }
+    if (out.last()) out << nullptr;
+    out << actions_["forget"];
+    if (ref.kind != DeviceKind::Origin) out << actions_["delete"];   // an origin's files are the user's data
+    return out;
 }
 
 void MainWindow::showContextMenu(const QPoint& globalPos) {
     QMenu menu(this);
-    const DeviceRef ref = devices_->currentDevice();
-    if (ref.isNull()) {
-        menu.addAction(actions_["newSnapshot"]);
-        menu.addAction(actions_["newClone"]);
-        menu.addAction(actions_["addStore"]);
-    } else {
-        if (ref.kind == DeviceKind::Origin) menu.addAction(actions_["newSnapshot"]);
-        menu.addAction(actions_["attach"]);
-        menu.addAction(actions_["detach"]);
-        menu.addAction(actions_["serve"]);
-        menu.addSeparator();
-        for (QAction* a : pageActions_) {
-            const PageSpec* spec = findPage(a->data().toString());
-            if (spec && spec->subject != PageSubject::None && pageAppliesTo(*spec, ref.kind)) menu.addAction(a);
-        }
-        menu.addSeparator();
-        menu.addAction(actions_["forget"]);
-        menu.addAction(actions_["delete"]);
+    for (QAction* a : contextActions(devices_->currentDevice())) {
+        if (a) menu.addAction(a);
+        else menu.addSeparator();
     }
     menu.exec(globalPos);
 }
@@ -349,17 +373,22 @@ void MainWindow::addExistingClone() {
 void MainWindow::attachSelected() {
     const DeviceRef ref = devices_->currentDevice();
     if (ref.isNull()) return;
-    bridge_->attach(ref.id, false, this, [this](const Result<AttachInfo>& r) {
+    const QString name = model_->indexFor(ref).data().toString();
+    bridge_->attach(ref.id, false, this, [this, name](const Result<AttachInfo>& r) {
         if (!r.ok()) return;  // the message area shows why
         messages_->showMessage(MessageArea::Kind::Info, tr("Attached"),
-                               tr("The device is now %1. Detach it before deleting its files.").arg(q(r->loopDevice)));
+                               tr("%1 is now %2. Detach it before deleting its files.").arg(name, q(r->loopDevice)));
     });
 }
 
 void MainWindow::detachSelected() {
     const DeviceRef ref = devices_->currentDevice();
+    const QString name = model_->indexFor(ref).data().toString();
     for (const auto& a : bridge_->registry().attachments)
-        if (q(a.deviceId) == ref.id) bridge_->detach(q(a.loopDevice));
+        if (q(a.deviceId) == ref.id)
+            bridge_->detach(q(a.loopDevice), this, [this, name, loop = q(a.loopDevice)](const Result<bool>& r) {
+                if (r.ok()) messages_->showMessage(MessageArea::Kind::Info, tr("Detached"), tr("%1 is no longer %2.").arg(name, loop));
+            });
 }
 
 void MainWindow::serveSelected() {
@@ -394,7 +423,21 @@ void MainWindow::deleteSelected() {
 }
 
 void MainWindow::showError(const loopsnap::Error& error, const QString& action) {
-    messages_->showMessage(MessageArea::Kind::Error, actionText(action), errorText(error), q(error.toString()));
+    // The engine names workspace entries by id ("s2"); the message names the file.
+    Error named = error;
+    const QString subject = q(error.subject);
+    if (const SnapshotInfo* s = model_->snapshot(subject)) named.subject = s->cowPath;
+    else if (const OriginInfo* o = model_->origin(subject)) named.subject = o->path;
+    else if (const CloneInfo* c = model_->clone(subject)) named.subject = c->dest;
+    if (error.detail == "snapshot-missing")   // the subject is the origin: name the store that is gone
+        for (const auto& s : bridge_->registry().snapshots)
+            if (s.state == DeviceState::Missing)
+                if (const OriginInfo* o = model_->origin(q(s.originId)); o && o->path == named.subject) {
+                    named.subject = s.cowPath;
+                    named.detail = "snapshot-store-missing";
+                    break;
+                }
+    messages_->showMessage(MessageArea::Kind::Error, actionText(action), errorText(named), q(error.toString()));
 }
 
 void MainWindow::startDemo(const QString& folder) {
@@ -436,8 +479,10 @@ void MainWindow::about() {
     QMessageBox::about(this, tr("About Loopsnap"),
                        tr("<h3>Loopsnap %1</h3><p>Block-level snapshots and clones of disk images and block devices, "
                           "with the semantics of Linux dm-snapshot (on the kernel's own COW format) and dm-clone, "
-                          "in a portable userspace engine.</p><p>Qt %2 · the command line twin is <tt>loopsnapctl</tt>.</p>")
-                           .arg(QStringLiteral(LOOPSNAP_VERSION), QString::fromLatin1(qVersion())));
+                          "in a portable userspace engine.</p><p>Qt %2 · the command line twin is <tt>loopsnapctl</tt>.</p>"
+                          "<p><a href=\"%3\">%3</a><br>© %4 · GPL-2.0-or-later</p>")
+                           .arg(QStringLiteral(LOOPSNAP_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(LOOPSNAP_HOMEPAGE),
+                                QStringLiteral(LOOPSNAP_COPYRIGHT_HOLDER)));
 }
 
 }  // namespace loopsnap::ui

@@ -36,6 +36,9 @@ public:
     MessageArea* messages() const { return messages_; }
     EngineBridge* bridge() const { return bridge_; }
     QAction* action(const QString& name) const { return actions_.value(name); }
+    // What the device tree's context menu offers for `ref` (a null ref: the empty space), in
+    // order; nullptr stands for a separator.
+    QList<QAction*> contextActions(const DeviceRef& ref) const;
 
     // Opens (or brings to front) the registered page `id` for `device`; nullptr if not registered.
     QWidget* openPage(const QString& id, const DeviceRef& device);

@@ -7,6 +7,8 @@
 #include <QImage>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScreen>
+#include <QWindow>
 #include <QTimer>
 
 #include "ui/bridge/EngineBridge.h"
@@ -133,9 +135,24 @@ void ScreenshotRunner::render() {
 }
 
 void ScreenshotRunner::grabAndQuit(QWidget* widget) {
-    const QImage image = widget->grab().toImage();
+    // On a window system (xcb, wayland, ...) the picture is the real window's, read back from
+    // the display server once the window is exposed; offscreen, the widget renders itself.
+    const bool offscreen = QGuiApplication::platformName() == QLatin1String("offscreen");
+    QWindow* handle = widget->window()->windowHandle();
+    if (!offscreen && handle && !handle->isExposed()) {
+        if (++exposeWaits_ > 100) return fail(QStringLiteral("the window was never shown on the display"));
+        QTimer::singleShot(50, this, [this, widget] { grabAndQuit(widget); });
+        return;
+    }
+    QImage image;
+    if (!offscreen && handle && widget->screen()) image = widget->screen()->grabWindow(widget->window()->winId()).toImage();
+    const bool fromDisplay = !image.isNull();
+    if (image.isNull()) image = widget->grab().toImage();
     if (image.isNull() || !image.save(file_, "PNG")) return fail(QStringLiteral("cannot write ") + file_);
-    std::fprintf(stdout, "%s: %dx%d (%s)\n", qPrintable(file_), image.width(), image.height(), qPrintable(view_));
+    std::fprintf(stdout, "%s: %dx%d (%s, %s)\n", qPrintable(file_), image.width(), image.height(), qPrintable(view_),
+                 fromDisplay ? qPrintable(QStringLiteral("window on the %1 display").arg(QGuiApplication::platformName()))
+                             : "rendered");
+    std::fflush(stdout);
     QApplication::exit(0);
 }
 

@@ -1,7 +1,9 @@
 // ScreenshotRunner: `loopsnap --screenshot FILE --view VIEW [--demo]` (cli-contract.md). Waits
 // for the engine (and the demo session, when asked), lets it run, renders VIEW — main, wizard,
 // clone-wizard, wizard-backend (the snapshot wizard's options page), or any page id from PageRegistry.h — to a PNG and quits the application with
-// 0 (written), 1 (failed) or 2 (unknown view). GUI thread only.
+// 0 (written), 1 (failed) or 2 (unknown view). On a window system (QT_QPA_PLATFORM=xcb, e.g.
+// under xvfb-run) the PNG is the shown window read back from the display (QScreen::grabWindow);
+// offscreen, the widget renders itself (QWidget::grab). GUI thread only.
 #pragma once
 
 #include <QObject>
@@ -31,6 +33,7 @@ private:
     QString file_, view_;
     bool demo_;
     bool begun_ = false;
+    int exposeWaits_ = 0;
 };
 
 }  // namespace loopsnap::ui

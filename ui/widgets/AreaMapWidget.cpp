@@ -3,7 +3,7 @@
 #include <QLocale>
 #include <QPainter>
 
-#include "ui/widgets/RegionMapWidget.h"
+#include "ui/text/Sizes.h"
 
 namespace loopsnap::ui {
 

@@ -4,17 +4,6 @@
 
 namespace loopsnap::ui {
 
-QString formatBytes(double bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int u = 0;
-    while (bytes >= 1024.0 && u < 5) {
-        bytes /= 1024.0;
-        ++u;
-    }
-    const int decimals = (u == 0 || bytes >= 100 || bytes == int64_t(bytes)) ? 0 : 1;
-    return QLocale().toString(bytes, 'f', decimals) + QChar(0x00a0) + QLatin1String(units[u]);
-}
-
 RegionMapWidget::RegionMapWidget(QWidget* parent) : CellMapWidget(parent) {
     setCategoryColors(categoryColors());
     setToolTipDuration(-1);

@@ -4,6 +4,7 @@
 // Thread: GUI thread only. The region array is the caller's (see CellMapWidget).
 #pragma once
 
+#include "ui/text/Sizes.h"
 #include "ui/widgets/CellMapWidget.h"
 
 namespace loopsnap::ui {
@@ -29,8 +30,5 @@ protected:
 private:
     uint64_t regionBytes_ = 0, deviceBytes_ = 0;
 };
-
-// Human-readable byte size with a binary unit ("64 KiB", "1.5 GiB").
-QString formatBytes(double bytes);
 
 }  // namespace loopsnap::ui

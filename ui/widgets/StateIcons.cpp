@@ -41,13 +41,24 @@ QPixmap paintState(DeviceState state, int size) {
         p.drawPie(r.adjusted(s / 8, s / 8, -s / 8, -s / 8), 90 * 16, -180 * 16);
         return pm;
     }
+    if (state == DeviceState::Hydrated) {
+        // The ring of Hydrating, full, with a tick: every region arrived.
+        p.setPen(QPen(c, s / 8.0));
+        p.drawEllipse(r.adjusted(s / 16, s / 16, -s / 16, -s / 16));
+        QPainterPath tick;
+        tick.moveTo(s * 0.30, s * 0.52);
+        tick.lineTo(s * 0.44, s * 0.66);
+        tick.lineTo(s * 0.70, s * 0.36);
+        p.setPen(QPen(c, s / 8.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        p.drawPath(tick);
+        return pm;
+    }
     p.setPen(Qt::NoPen);
     p.setBrush(c);
     p.drawEllipse(r);
     p.setPen(white);
     switch (state) {
-    case DeviceState::Valid:
-    case DeviceState::Hydrated: {
+    case DeviceState::Valid: {
         QPainterPath tick;
         tick.moveTo(s * 0.28, s * 0.52);
         tick.lineTo(s * 0.44, s * 0.68);
@@ -55,11 +66,19 @@ QPixmap paintState(DeviceState state, int size) {
         p.drawPath(tick);
         break;
     }
-    case DeviceState::Invalid:
-    case DeviceState::Failed:
-    case DeviceState::MergeFailed:
+    case DeviceState::Invalid:   // dropped for good: a cross
         p.drawLine(QPointF(s * 0.32, s * 0.32), QPointF(s * 0.68, s * 0.68));
         p.drawLine(QPointF(s * 0.68, s * 0.32), QPointF(s * 0.32, s * 0.68));
+        break;
+    case DeviceState::Failed:    // a clone that stopped on an error: an exclamation mark
+        p.drawLine(QPointF(s * 0.5, s * 0.26), QPointF(s * 0.5, s * 0.58));
+        p.drawPoint(QPointF(s * 0.5, s * 0.74));
+        break;
+    case DeviceState::MergeFailed:   // Merging's arrow, stopped by a bar
+        p.drawLine(QPointF(s * 0.5, s * 0.24), QPointF(s * 0.5, s * 0.56));
+        p.drawLine(QPointF(s * 0.34, s * 0.42), QPointF(s * 0.5, s * 0.58));
+        p.drawLine(QPointF(s * 0.66, s * 0.42), QPointF(s * 0.5, s * 0.58));
+        p.drawLine(QPointF(s * 0.30, s * 0.74), QPointF(s * 0.70, s * 0.74));
         break;
     case DeviceState::Overflow:
         p.drawLine(QPointF(s * 0.5, s * 0.26), QPointF(s * 0.5, s * 0.58));

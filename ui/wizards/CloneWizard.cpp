@@ -314,7 +314,7 @@ CloneOptionsPage::CloneOptionsPage(QWidget* parent) : QWizardPage(parent) {
     region_ = new QComboBox(this);
     region_->setObjectName(QStringLiteral("regionSize"));
     region_->setEditable(true);
-    for (uint64_t r = kMinRegion; r <= kMaxRegion; r *= 2) region_->addItem(cliSize(r), QVariant::fromValue<qulonglong>(r));
+    for (uint64_t r = kMinRegion; r <= kMaxRegion; r *= 2) region_->addItem(humanSize(r), QVariant::fromValue<qulonglong>(r));
     region_->setCurrentIndex(region_->findData(QVariant::fromValue<qulonglong>(64 * 1024)));
     form->addRow(tr("&Region size:"), region_);
     regionNote_ = makeNoteLabel(this);

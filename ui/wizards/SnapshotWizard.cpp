@@ -196,7 +196,7 @@ SnapshotStorePage::SnapshotStorePage(QWidget* parent) : QWizardPage(parent) {
     chunkCombo_ = new QComboBox(this);
     chunkCombo_->setObjectName(QStringLiteral("chunkSize"));
     chunkCombo_->setEditable(true);
-    for (uint32_t c = kMinChunk; c <= kMaxChunk; c *= 2) chunkCombo_->addItem(cliSize(c), c);
+    for (uint32_t c = kMinChunk; c <= kMaxChunk; c *= 2) chunkCombo_->addItem(humanSize(c), c);
     chunkCombo_->setCurrentIndex(chunkCombo_->findData(16 * 1024));
     form->addRow(tr("&Chunk size:"), chunkCombo_);
     chunkNote_ = makeNoteLabel(this);
@@ -483,6 +483,9 @@ void SnapshotWizard::accept() {
             return;
         }
         const QString id = QString::fromStdString(r->id);
+        QSettings settings;   // the last folders used, for the file dialogs and the next store's place
+        if (!originPath().startsWith(QLatin1String("/dev/"))) settings.setValue("folders/origin", QFileInfo(originPath()).absolutePath());
+        settings.setValue("folders/store", QFileInfo(cowPath()).absolutePath());
         if (attach) bridge_->attach(id, false, nullptr, {});
         if (serve) {
             ServeRequest sr;

@@ -8,6 +8,7 @@
 
 #include "core/io/nbd_source_device.h"
 #include "core/util/size.h"
+#include "ui/text/Sizes.h"
 
 namespace loopsnap::ui {
 
@@ -54,12 +55,14 @@ QString shellQuote(const QString& arg) {
     return QLatin1Char('\'') + s + QLatin1Char('\'');
 }
 
-QString humanSize(uint64_t bytes) {
-    return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat);
-}
+QString humanSize(uint64_t bytes) { return formatBytes(double(bytes)); }
 
 std::optional<uint64_t> parseSizeText(const QString& text) {
-    auto r = parseSize(text.trimmed().toStdString());
+    // "16 KiB" as the app writes it (a no-break space before the unit) reads as "16KiB".
+    QString compact = text;
+    compact.remove(QChar(0x00a0));
+    compact.remove(QLatin1Char(' '));
+    auto r = parseSize(compact.toStdString());
     if (!r.ok()) return std::nullopt;
     return *r;
 }

@@ -31,8 +31,8 @@ QLabel* makeWarningLabel(QWidget* parent, const QString& objectName);
 QLabel* makeNoteLabel(QWidget* parent);
 
 QString shellQuote(const QString& arg);
-QString humanSize(uint64_t bytes);
-// "64M" -> 67108864 with the CLI's grammar; nullopt on bad input.
+QString humanSize(uint64_t bytes);   // formatBytes (ui/text/Sizes.h)
+// "64M", "64 MiB" -> 67108864 with the CLI's grammar (spaces ignored); nullopt on bad input.
 std::optional<uint64_t> parseSizeText(const QString& text);
 // The CLI's way of writing a size back: the largest exact K/M/G/T unit.
 QString cliSize(uint64_t bytes);
