@@ -138,6 +138,7 @@ struct HydrationTuning {
 struct SnapshotTrace {
     uint64_t allocated = 0, copiesInFlight = 0, copiesFinished = 0, committed = 0;
     uint64_t waitingOutOfOrder = 0, finishedOutOfOrder = 0, areaWrites = 0;
+    uint64_t copyRuns = 0, coalescedChunks = 0;  // coalesced copies (SnapshotCounters)
     uint32_t eventSource = 0;           // the source id its events carry
     bool legacyCompletionOrder = false;
 };

@@ -765,6 +765,8 @@ public:
         t.waitingOutOfOrder = c.waitingOutOfOrder.load(std::memory_order_relaxed);
         t.finishedOutOfOrder = c.finishedOutOfOrder.load(std::memory_order_relaxed);
         t.areaWrites = c.areaWrites.load(std::memory_order_relaxed);
+        t.copyRuns = c.copyRuns.load(std::memory_order_relaxed);
+        t.coalescedChunks = c.coalescedChunks.load(std::memory_order_relaxed);
         t.eventSource = snap->eventSource();
         t.legacyCompletionOrder = snap->legacyCompletionOrder();
         return t;

@@ -265,6 +265,33 @@ Status Clone::sourceError(uint64_t region, const Error& error) {
                                      " from its source (" + source_->describe() + "): " + error.message);
 }
 
+Status Clone::copyRun(uint64_t r, uint64_t n, bool userTriggered) {
+    const uint64_t runEnd = r + n;
+    hydrating_.fetch_add(n);
+    publish(EventKind::RegionHydrationStarted, r, n, userTriggered);
+    uint64_t b = regionBegin(r), e = regionEnd(runEnd - 1);
+    std::vector<std::byte> buf(std::min(kCopyPiece, e - b));
+    Status st;
+    for (uint64_t off = b; off < e && st.ok();) {
+        uint64_t len = std::min<uint64_t>(buf.size(), e - off);
+        std::span<std::byte> piece(buf.data(), len);
+        auto rs = source_->read(off, piece);
+        if (!rs.ok()) {
+            st = sourceError(off / geometry_.regionSize, rs.error());
+            break;
+        }
+        st = dest_->write(off, piece);
+        off += len;
+    }
+    hydrating_.fetch_sub(n);
+    if (!st.ok()) return st;
+    // Marked only once its data write completed: the commit's destination flush covers it.
+    markHydrated(r, n);
+    progress_.bytes.fetch_add(e - b, std::memory_order_relaxed);
+    publish(EventKind::RegionHydrated, r, n, userTriggered);
+    return {};
+}
+
 Status Clone::copyRegionsLocked(uint64_t first, uint64_t count, bool userTriggered) {
     // Copy only the regions still unhydrated, as runs.
     uint64_t r = first, end = first + count;
@@ -275,37 +302,68 @@ Status Clone::copyRegionsLocked(uint64_t first, uint64_t count, bool userTrigger
         }
         uint64_t runEnd = r + 1;
         while (runEnd < end && !isRegionHydrated(runEnd)) ++runEnd;
-        uint64_t n = runEnd - r;
-        hydrating_.fetch_add(n);
-        publish(EventKind::RegionHydrationStarted, r, n, userTriggered);
-        uint64_t b = regionBegin(r), e = regionEnd(runEnd - 1);
-        std::vector<std::byte> buf(std::min(kCopyPiece, e - b));
-        Status st;
-        for (uint64_t off = b; off < e && st.ok();) {
-            uint64_t len = std::min<uint64_t>(buf.size(), e - off);
-            std::span<std::byte> piece(buf.data(), len);
-            auto rs = source_->read(off, piece);
-            if (!rs.ok()) {
-                st = sourceError(off / geometry_.regionSize, rs.error());
-                break;
-            }
-            st = dest_->write(off, piece);
-            off += len;
-        }
-        hydrating_.fetch_sub(n);
-        if (!st.ok()) return st;
-        markHydrated(r, n);
-        progress_.bytes.fetch_add(e - b, std::memory_order_relaxed);
-        publish(EventKind::RegionHydrated, r, n, userTriggered);
+        LS_TRY(copyRun(r, runEnd - r, userTriggered));
         r = runEnd;
     }
     return {};
 }
 
+bool Clone::claimedOverlapsLocked(uint64_t first, uint64_t last) const {
+    for (const RegionRun& c : claimed_)
+        if (c.first <= last && first < c.first + c.count) return true;
+    return false;
+}
+
+RangeLock::Guard Clone::lockForUpdate(uint64_t first, uint64_t last) {
+    for (;;) {
+        {
+            std::unique_lock lk(stateMutex_);
+            claimCv_.wait(lk, [&] { return !claimedOverlapsLocked(first, last); });
+        }
+        auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last));
+        // Claims are made under the exclusive region lock: none can appear while we hold it.
+        std::lock_guard lk(stateMutex_);
+        if (!claimedOverlapsLocked(first, last)) return guard;
+    }
+}
+
 Status Clone::hydrateRun(RegionRun run, bool userTriggered) {
     LS_TRY(failIfFailed());
-    auto guard = regionLocks_.lockExclusive(regionBegin(run.first), regionEnd(run.first + run.count - 1));
-    return copyRegionsLocked(run.first, run.count, userTriggered);
+    // Claim the unhydrated regions of the run under the exclusive lock (no user write is then
+    // half done on them), then copy with no region lock held, so reads are never held up.
+    std::vector<RegionRun> mine;
+    {
+        auto guard = regionLocks_.lockExclusive(regionBegin(run.first), regionEnd(run.first + run.count - 1));
+        std::lock_guard lk(stateMutex_);
+        const uint64_t end = run.first + run.count;
+        for (uint64_t r = run.first; r < end;) {
+            if (hydrated_.test(r) || claimedOverlapsLocked(r, r)) {
+                ++r;
+                continue;
+            }
+            uint64_t e = r + 1;
+            while (e < end && !hydrated_.test(e) && !claimedOverlapsLocked(e, e)) ++e;
+            mine.push_back(RegionRun{r, e - r});
+            claimed_.push_back(mine.back());
+            r = e;
+        }
+    }
+    Status st;
+    for (const RegionRun& m : mine) {
+        st = copyRun(m.first, m.count, userTriggered);
+        if (!st.ok()) break;
+    }
+    {
+        std::lock_guard lk(stateMutex_);
+        for (const RegionRun& m : mine)
+            for (auto it = claimed_.begin(); it != claimed_.end(); ++it)
+                if (it->first == m.first && it->count == m.count) {
+                    claimed_.erase(it);
+                    break;
+                }
+    }
+    claimCv_.notify_all();
+    return st;
 }
 
 Result<uint64_t> Clone::hydrateNext(uint64_t maxRegions) {
@@ -357,7 +415,7 @@ Status Clone::write(uint64_t offset, std::span<const std::byte> data, WriteFlags
         UserIoScope scope(*this);
         const uint64_t rs = geometry_.regionSize, end = offset + data.size();
         const uint64_t r0 = offset / rs, r1 = (end - 1) / rs;
-        auto guard = regionLocks_.lockExclusive(regionBegin(r0), regionEnd(r1));
+        auto guard = lockForUpdate(r0, r1);
         userBytesWritten_.fetch_add(data.size(), std::memory_order_relaxed);
         for (uint64_t r = r0; r <= r1; ++r) {
             uint64_t rb = regionBegin(r), re = regionEnd(r);
@@ -394,7 +452,7 @@ Status Clone::discard(uint64_t offset, uint64_t length) {
     if (first >= last) return {};
     {
         UserIoScope scope(*this);
-        auto guard = regionLocks_.lockExclusive(regionBegin(first), regionEnd(last - 1));
+        auto guard = lockForUpdate(first, last - 1);
         userBytesDiscarded_.fetch_add(regionEnd(last - 1) - regionBegin(first), std::memory_order_relaxed);
         if (discardPassdown_) LS_TRY(dest_->discard(regionBegin(first), regionEnd(last - 1) - regionBegin(first)));
         markHydrated(first, last - first);

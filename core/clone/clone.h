@@ -191,8 +191,21 @@ private:
     CloneGeometry geometry_;
     uint32_t eventSource_ = 0;
 
+    // Region locks: user writes and discards take their regions exclusively, reads shared. A
+    // background hydration takes them exclusively only to claim its regions (claimed_), then
+    // copies with no region lock held: reads of a claimed region go on to the source (its
+    // contents equal what is being copied), so a foreground read never waits for a hydration
+    // copy (dm-clone remaps reads of regions being hydrated to the source too). Writes and
+    // discards wait until no claimed region overlaps them (dm-clone defers such bios).
     RangeLock regionLocks_;
-    mutable std::mutex stateMutex_;   // guards hydrated_, freezes_
+    mutable std::mutex stateMutex_;   // guards hydrated_, freezes_, claimed_
+    std::condition_variable claimCv_; // a claim was released
+    std::vector<RegionRun> claimed_;  // runs a background hydration is copying
+    bool claimedOverlapsLocked(uint64_t first, uint64_t last) const;  // stateMutex_ held
+    // The exclusive region lock of [first, last] once no hydration claim overlaps it.
+    RangeLock::Guard lockForUpdate(uint64_t first, uint64_t last);
+    // Copies one run of unhydrated regions source -> destination and marks them (no lock taken).
+    Status copyRun(uint64_t first, uint64_t count, bool userTriggered);
     RegionBitmap hydrated_;
     uint64_t freezes_ = 0;            // commits that have frozen a transaction
     std::atomic<uint64_t> hydratedCount_{0};

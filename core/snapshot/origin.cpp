@@ -153,7 +153,20 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
             waits.emplace_back(&s, pe.value());
         }
     }
-    for (auto& [s, pe] : waits) s->startCopy(*executor, pe, nullptr);
+    // Coalesce: consecutive origin chunks that got consecutive COW chunks in the same snapshot
+    // are copied by one job (one origin read, one COW write), up to kMaxCopyRunBytes.
+    for (size_t i = 0; i < waits.size();) {
+        Snapshot::Impl* s = waits[i].first;
+        std::vector<std::shared_ptr<PendingException>> run{waits[i].second};
+        size_t j = i + 1;
+        while (j < waits.size() && waits[j].first == s && (run.size() + 1) * s->chunkBytes <= kMaxCopyRunBytes &&
+               waits[j].second->oldChunk == run.back()->oldChunk + 1 && waits[j].second->newChunk == run.back()->newChunk + 1) {
+            run.push_back(waits[j].second);
+            ++j;
+        }
+        s->startCopyRun(*executor, std::move(run));
+        i = j;
+    }
     for (auto& [s, pe] : waits) s->wait(pe);  // success or invalidation: either way the origin may proceed
     return guard;
 }

@@ -80,6 +80,9 @@ struct SnapshotCounters {
     std::atomic<uint64_t> waitingOutOfOrder{0};  // finished copies waiting for a lower sequence now
     std::atomic<uint64_t> finishedOutOfOrder{0}; // copies that ever finished before a lower sequence
     std::atomic<uint64_t> areaWrites{0};
+    // Coalesced copies: each run of consecutive chunks is one origin read and one COW write.
+    std::atomic<uint64_t> copyRuns{0};         // copy jobs started (runs of one chunk included)
+    std::atomic<uint64_t> coalescedChunks{0};  // chunks copied as part of a run of two or more
 };
 
 struct SnapshotOptions {

@@ -34,65 +34,85 @@ Result<std::shared_ptr<PendingException>> Snapshot::Impl::allocate(uint64_t chun
 
 void Snapshot::Impl::startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe,
                                std::shared_ptr<std::vector<std::byte>> data) {
-    counters.copiesInFlight.fetch_add(1, std::memory_order_relaxed);
+    startCopyRun(executor, {pe}, std::move(data));
+}
+
+void Snapshot::Impl::startCopyRun(Executor& executor, std::vector<std::shared_ptr<PendingException>> run,
+                                  std::shared_ptr<std::vector<std::byte>> data) {
+    if (run.empty()) return;
+    const uint64_t n = run.size();
+    counters.copiesInFlight.fetch_add(n, std::memory_order_relaxed);
+    counters.copyRuns.fetch_add(1, std::memory_order_relaxed);
+    if (n > 1) counters.coalescedChunks.fetch_add(n, std::memory_order_relaxed);
     auto keepAlive = shared_from_this();
-    executor.submit([this, keepAlive, pe, data] {
+    executor.submit([this, keepAlive, run = std::move(run), data] {
         {
             EventBatch ev(*origin->events, source);
-            ev.add(EventKind::CopyStarted, pe->seq, pe->oldChunk, pe->newChunk);
+            for (auto& pe : run) ev.add(EventKind::CopyStarted, pe->seq, pe->oldChunk, pe->newChunk);
         }
         Status copy;
-        uint64_t from = pe->oldChunk * chunkBytes;
+        uint64_t from = run.front()->oldChunk * chunkBytes;
         // The last chunk of an origin whose size is not a multiple of the chunk size is short.
-        uint64_t len = std::min<uint64_t>(chunkBytes, origin->device->size() - std::min(from, origin->device->size()));
+        uint64_t len = std::min<uint64_t>(run.size() * chunkBytes, origin->device->size() - std::min(from, origin->device->size()));
         std::shared_ptr<std::vector<std::byte>> buf = data;
         if (!buf) {
             buf = std::make_shared<std::vector<std::byte>>(len);
             copy = origin->device->read(from, *buf);
         }
-        if (copy.ok() && !buf->empty()) copy = cow->write(pe->newChunk * chunkBytes, *buf);
-        counters.copiesInFlight.fetch_sub(1, std::memory_order_relaxed);
-        counters.copiesFinished.fetch_add(1, std::memory_order_relaxed);
+        // One write for the whole run: its chunks are consecutive on the COW device too.
+        if (copy.ok() && !buf->empty()) copy = cow->write(run.front()->newChunk * chunkBytes, *buf);
+        counters.copiesInFlight.fetch_sub(run.size(), std::memory_order_relaxed);
+        counters.copiesFinished.fetch_add(run.size(), std::memory_order_relaxed);
         {
             EventBatch ev(*origin->events, source);
-            Event& e = ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
-            if (!copy.ok()) e.withError(copy.error().code);
+            for (auto& pe : run) {
+                Event& e = ev.add(EventKind::CopyFinished, pe->seq, pe->oldChunk, pe->newChunk, copy.ok() ? 1 : 0);
+                if (!copy.ok()) e.withError(copy.error().code);
+            }
         }
-        complete(pe, std::move(copy));
+        completeAll(run, copy);
     });
 }
 
 void Snapshot::Impl::complete(const std::shared_ptr<PendingException>& pe, Status copy) {
+    completeAll({pe}, copy);
+}
+
+void Snapshot::Impl::completeAll(const std::vector<std::shared_ptr<PendingException>>& pes, const Status& copy) {
     EventBatch events(*origin->events, source);
     {
         std::lock_guard lock(commitMutex);
-        pe->copy = std::move(copy);
-        if (legacy || pe->seq < completeSeq) {
-            // Pre-fix behaviour (before kernel commit 230c83afdd9c): commit in completion order.
-            // (seq < completeSeq: allocated while legacy was on, which already let later ones
-            // commit; it cannot wait for its turn any more.)
-            if (pe->seq != completeSeq) counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
-            completeSeq = std::max(completeSeq, pe->seq + 1);
-            commitOne(pe, events);
-        } else if (pe->seq == completeSeq) {
-            ++completeSeq;
-            commitOne(pe, events);
-            // Release the early finishers that are now next in sequence.
-            while (!outOfOrder.empty() && outOfOrder.begin()->first == completeSeq) {
-                auto next = outOfOrder.begin()->second;
-                outOfOrder.erase(outOfOrder.begin());
-                counters.waitingOutOfOrder.fetch_sub(1, std::memory_order_relaxed);
-                ++completeSeq;
-                commitOne(next, events);
-            }
-        } else {
-            outOfOrder.emplace(pe->seq, pe);
-            counters.waitingOutOfOrder.fetch_add(1, std::memory_order_relaxed);
-            counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
-        }
+        for (auto& pe : pes) completeLocked(pe, copy, events);
     }
     events.publish();
     doneCv.notify_all();
+}
+
+void Snapshot::Impl::completeLocked(const std::shared_ptr<PendingException>& pe, Status copy, EventBatch& events) {
+    pe->copy = std::move(copy);
+    if (legacy || pe->seq < completeSeq) {
+        // Pre-fix behaviour (before kernel commit 230c83afdd9c): commit in completion order.
+        // (seq < completeSeq: allocated while legacy was on, which already let later ones
+        // commit; it cannot wait for its turn any more.)
+        if (pe->seq != completeSeq) counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+        completeSeq = std::max(completeSeq, pe->seq + 1);
+        commitOne(pe, events);
+    } else if (pe->seq == completeSeq) {
+        ++completeSeq;
+        commitOne(pe, events);
+        // Release the early finishers that are now next in sequence.
+        while (!outOfOrder.empty() && outOfOrder.begin()->first == completeSeq) {
+            auto next = outOfOrder.begin()->second;
+            outOfOrder.erase(outOfOrder.begin());
+            counters.waitingOutOfOrder.fetch_sub(1, std::memory_order_relaxed);
+            ++completeSeq;
+            commitOne(next, events);
+        }
+    } else {
+        outOfOrder.emplace(pe->seq, pe);
+        counters.waitingOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+        counters.finishedOutOfOrder.fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
 void Snapshot::Impl::commitOne(const std::shared_ptr<PendingException>& pe, EventBatch& events) {

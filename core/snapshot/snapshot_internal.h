@@ -128,7 +128,19 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     // Starts copying origin chunk -> COW chunk on the executor; `data` (a full chunk), if given,
     // is written instead of the origin's contents (full-chunk snapshot writes).
     void startCopy(Executor& executor, const std::shared_ptr<PendingException>& pe, std::shared_ptr<std::vector<std::byte>> data);
+    // Starts one copy for a run of pending exceptions whose origin chunks and COW chunks are both
+    // consecutive (at most kMaxCopyRunBytes): one origin read and one COW write for the run.
+    // Events stay per exception (CopyStarted, CopyFinished for each, in sequence order), and
+    // the run's exceptions enter the in-order committer together, under one commitMutex hold.
+    void startCopyRun(Executor& executor, std::vector<std::shared_ptr<PendingException>> run,
+                      std::shared_ptr<std::vector<std::byte>> data = nullptr);
+    // complete() for several exceptions at once (ascending sequence).
+    void completeAll(const std::vector<std::shared_ptr<PendingException>>& pes, const Status& copy);
+    void completeLocked(const std::shared_ptr<PendingException>& pe, Status copy, EventBatch& events);  // commitMutex held
 };
+
+// Largest coalesced copy (origin read + COW write) of consecutive chunks.
+inline constexpr uint64_t kMaxCopyRunBytes = 1u << 20;
 
 // One chunk's piece of a request: [offsetInChunk, +length) of `chunk`, at bufferOffset in the
 // caller's buffer.
