@@ -81,7 +81,7 @@ void TstUiCloneWizard::clonesNbdSourceIntoTree() {
     CloneWizard w(bridge.get());
     w.show();
     setSourceUri(w, nbd.uri());
-    QVERIFY2(w.currentPage()->findChild<QLabel*>("sourceInfo")->text().contains("1048576 bytes"),
+    QVERIFY2(w.currentPage()->findChild<QLabel*>("sourceInfo")->text().contains(QLocale().toString(1048576ull) + " bytes"),
              qPrintable(w.currentPage()->findChild<QLabel*>("sourceInfo")->text()));
     w.next();
     QCOMPARE(w.currentId(), int(CloneWizard::DestinationPageId));

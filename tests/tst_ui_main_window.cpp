@@ -188,10 +188,12 @@ void TstUiMainWindow::serveShowsUriWithCopyButton() {
     copy->click();
     QCOMPARE(QApplication::clipboard()->text(), dialog->uri());
     // The details pane names it, and an NBD client reads the snapshot there.
-    QTRY_VERIFY_WITH_TIMEOUT(window_->devicesPage()->details()->findChildren<QLabel*>().size() > 0, 1000);
-    bool named = false;
-    for (QLabel* l : window_->devicesPage()->details()->findChildren<QLabel*>()) named = named || l->text().contains(dialog->uri());
-    QVERIFY2(named, "the details pane does not show the URI");
+    auto named = [&] {   // after the registry's next read
+        for (QLabel* l : window_->devicesPage()->details()->findChildren<QLabel*>())
+            if (l->text().contains(dialog->uri())) return true;
+        return false;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(named(), "the details pane does not show the URI", 10000);
     if (!QStandardPaths::findExecutable("nbdinfo").isEmpty()) {
         const auto r = test::runCommand("nbdinfo --size '" + dialog->uri().toStdString() + "'");
         QCOMPARE(QString::fromStdString(r.out).trimmed(), QStringLiteral("4194304"));

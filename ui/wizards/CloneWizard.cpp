@@ -14,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -146,7 +147,7 @@ void CloneSourcePage::onProbed() {
         return;
     }
     size_ = last->value().sizeBytes;
-    if (last->value().isNbd) info_->setText(tr("NBD export reached: %1 (%2 bytes).").arg(humanSize(size_)).arg(size_));
+    if (last->value().isNbd) info_->setText(tr("NBD export reached: %1 (%2 bytes).").arg(humanSize(size_), QLocale().toString(qulonglong(size_))));
     else info_->setText(probeDetails(Result<BlockProbe>(*last->value().probe)));
 }
 
