@@ -1,9 +1,11 @@
 // The device tree: QAbstractItemModelTester over every kind of change, and the tree following a
-// snapshot that loopsnapctl creates in the same workspace (no restart, no manual refresh).
+// snapshot that loopsnapctl creates in the same workspace (no restart, no manual refresh), and the
+// tree over an Engine on the in-memory backend.
 #include <QtTest>
 #include <QAbstractItemModelTester>
 #include <QProcessEnvironment>
 
+#include "core/backend/backend.h"
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/bridge/ProbeCache.h"
@@ -18,6 +20,7 @@ private slots:
     void modelPassesTesterThroughChanges();
     void followsSnapshotCreatedByCli();
     void showsStatusLineAndUsage();
+    void followsTheEngineOnTheMemoryBackend();
 };
 
 namespace {
@@ -119,6 +122,61 @@ void TstUiDeviceTree::showsStatusLineAndUsage() {
     QVERIFY(!model.index(1, DeviceTreeModel::StateColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
     QCOMPARE(model.index(0, DeviceTreeModel::ContentsColumn).data().toString(), QStringLiteral("probing…"));
     QTRY_COMPARE_WITH_TIMEOUT(model.index(0, DeviceTreeModel::ContentsColumn).data().toString(), QStringLiteral("missing"), 5000);
+}
+
+// The in-memory backend (core/backend/backend.h) under the app's bridge: no file anywhere. Two
+// snapshots with different chunk sizes made through the bridge appear under their origin; writes
+// through the origin's handle show in the snapshots' status lines; forget removes one row.
+void TstUiDeviceTree::followsTheEngineOnTheMemoryBackend() {
+    auto memory = makeMemoryBackend({});
+    QVERIFY(createMemoryDevice(*memory, "/mem/origin", 4 << 20).ok());
+    auto bridge = std::make_unique<EngineBridge>();
+    bridge->setFrameInterval(10);
+    QSignalSpy opened(bridge.get(), &EngineBridge::opened);
+    EngineOptions options;
+    options.persistWorkspace = false;
+    options.backend = BackendKind::Memory;
+    options.backendInstance = asBackend(memory);
+    bridge->open(options);
+    QVERIFY(opened.wait(10000));
+    ProbeCache probes;
+    DeviceTreeModel model(&probes);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    connect(bridge.get(), &EngineBridge::registryChanged, &model, [&] { model.setRegistry(bridge->registry()); });
+
+    for (uint32_t chunk : {4096u, 16384u}) {
+        std::optional<Result<SnapshotInfo>> made;
+        bridge->createSnapshot({"/mem/origin", "/mem/s" + std::to_string(chunk) + ".cow", 1 << 20, chunk, "P"}, nullptr,
+                               [&](const Result<SnapshotInfo>& r) { made = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(made.has_value(), 10000);
+        QVERIFY2(made->ok(), made->ok() ? "" : made->error().toString().c_str());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(model.index(0, 0)), 2, 10000);
+    QCOMPARE(model.index(0, DeviceTreeModel::NameColumn, model.index(0, 0)).data().toString(), QStringLiteral("s4096.cow"));
+    QCOMPARE(model.index(1, DeviceTreeModel::NameColumn, model.index(0, 0)).data().toString(), QStringLiteral("s16384.cow"));
+    const std::string originId = bridge->registry().origins.at(0).id;
+    QCOMPARE(bridge->registry().origins.at(0).backend, BackendKind::Memory);
+
+    // 16 KiB at offset 0: four 4K exceptions in the first snapshot, one 16K in the second.
+    std::optional<Result<bool>> wrote;
+    bridge->call<bool>(nullptr, QString(), [originId](Engine& e) -> Result<bool> {
+        LS_ASSIGN(auto dev, e.device(originId));
+        LS_TRY(dev->write(0, test::patternBytes(9, 0, 16384)));
+        LS_TRY(dev->flush());
+        return true;
+    }, [&](const Result<bool>& r) { wrote = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(wrote.has_value(), 10000);
+    QVERIFY(wrote->ok());
+    bridge->refresh();
+    auto statusOf = [&](int row) { return model.index(row, DeviceTreeModel::NameColumn, model.index(0, 0)).data(DeviceTreeModel::StatusLineRole).toString(); };
+    // Persistent stores: header chunk + one metadata area, then one data chunk per exception.
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(0), QStringLiteral("48/2048 16"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(1), QStringLiteral("96/2048 64"), 10000);
+
+    bridge->forget(QString::fromStdString(bridge->registry().snapshots.at(0).id));
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(model.index(0, 0)), 1, 10000);
+    QCOMPARE(model.index(0, DeviceTreeModel::NameColumn, model.index(0, 0)).data().toString(), QStringLiteral("s16384.cow"));
 }
 
 QTEST_MAIN(TstUiDeviceTree)

@@ -1,19 +1,20 @@
 // crashtest snapshot|clone|merge [--seed S] [--ops N] [--legacy] [--samples N] [--exhaustive N]
-// --json: {"event":"progress","states_checked","crash_points_done","crash_points_total"} lines
-// (every 250 ms and at the end), then the result. SIGINT/SIGTERM cancel between states.
+// --json: {"event":"progress","states_checked","crash_points_done","crash_points_total",
+// "rate_bytes_per_second","eta_seconds"} lines (every 250 ms and at the end, through
+// progress_output.h like merge and hydration), then the result. SIGINT/SIGTERM cancel between states.
 // The run is an Engine crash-test job (the in-process runner, core/engine/crashtest_runner.h).
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
 #include "cli.h"
+#include "progress_output.h"
 
 namespace loopsnap::cli {
 namespace {
 
 QJsonObject progressJson(const JobProgress& p) {
-    return QJsonObject{{"event", "progress"},
-                       {"states_checked", qint64(p.done)},
+    return QJsonObject{{"states_checked", qint64(p.done)},
                        {"crash_points_done", qint64(p.crashPointsDone)},
                        {"crash_points_total", qint64(p.crashPointsTotal)}};
 }
@@ -61,24 +62,10 @@ int runCrashtest(Context& ctx, const QStringList& args) {
     Engine& e = **engine;
     auto job = e.startCrashTest(o);
     if (!job.ok()) return fail(ctx, job.error());
-    // With --json, a progress line every 250 ms and one when the sweep ends.
-    auto lastLine = std::chrono::steady_clock::now();
-    bool cancelSent = false;
-    Result<JobInfo> final = e.job(*job);
-    for (;;) {
-        final = e.waitJob(*job, std::chrono::milliseconds(50));
-        if (!final.ok()) return fail(ctx, final.error());
-        if (jobStateFinal(final->state)) break;
-        if (stop.load() && !cancelSent) {
-            (void)e.cancelJob(*job);
-            cancelSent = true;
-        }
-        if (ctx.json && std::chrono::steady_clock::now() - lastLine >= std::chrono::milliseconds(250)) {
-            printJsonLine(progressJson(final->progress));
-            lastLine = std::chrono::steady_clock::now();
-        }
-    }
-    if (ctx.json) printJsonLine(progressJson(final->progress));
+    // With --json, a progress line every 250 ms and one when the sweep ends (no bar on a terminal).
+    ProgressOutput output(ctx, progressJson, std::chrono::milliseconds(250), false, false);
+    Result<JobInfo> final = followJob(e, *job, output, stop);
+    if (!final.ok()) return fail(ctx, final.error());
     auto outcome = e.crashTestOutcome(*job);
     if (!outcome.ok()) return fail(ctx, final->error ? *final->error : outcome.error());
     const CrashTestOutcome& r = *outcome;

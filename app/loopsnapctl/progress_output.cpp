@@ -24,20 +24,22 @@ std::string renderProgressBar(uint64_t done, uint64_t total, double bytesPerSeco
     return bar + tail;
 }
 
-ProgressOutput::ProgressOutput(const Context& ctx, std::function<QJsonObject(const JobProgress&)> fields)
-    : ctx_(ctx), fields_(std::move(fields)), lastJson_(std::chrono::steady_clock::now() - std::chrono::seconds(1)) {}
+ProgressOutput::ProgressOutput(const Context& ctx, std::function<QJsonObject(const JobProgress&)> fields,
+                               std::chrono::milliseconds jsonInterval, bool bar, bool firstLineAtOnce)
+    : ctx_(ctx), fields_(std::move(fields)), jsonInterval_(jsonInterval), bar_(bar),
+      lastJson_(std::chrono::steady_clock::now() - (firstLineAtOnce ? jsonInterval + std::chrono::seconds(1) : std::chrono::milliseconds(0))) {}
 
 void ProgressOutput::update(const JobProgress& progress, bool final) {
     if (ctx_.json) {
         auto now = std::chrono::steady_clock::now();
-        if (!final && now - lastJson_ < std::chrono::milliseconds(500)) return;
+        if (!final && now - lastJson_ < jsonInterval_) return;
         lastJson_ = now;
         QJsonObject o = fields_(progress);
         o["event"] = "progress";
         o["rate_bytes_per_second"] = progress.rateBytesPerSecond;
         o["eta_seconds"] = progress.etaSeconds;
         printJsonLine(o);
-    } else if (ctx_.interactive) {
+    } else if (ctx_.interactive && bar_) {
         std::fprintf(stderr, "\r%s", renderProgressBar(progress.done, progress.total, progress.rateBytesPerSecond, progress.etaSeconds).c_str());
         if (final) std::fprintf(stderr, "\n");
         std::fflush(stderr);

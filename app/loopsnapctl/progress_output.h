@@ -23,14 +23,21 @@ std::string renderProgressBar(uint64_t done, uint64_t total, double bytesPerSeco
 class ProgressOutput {
 public:
     // `fields` turns a sample into the command's JSON progress fields ("event":"progress",
-    // rate_bytes_per_second and eta_seconds are added here).
-    ProgressOutput(const Context& ctx, std::function<QJsonObject(const JobProgress&)> fields);
-    // JSON: at most one line per 500 ms, and always the final one. Terminal: redraws the bar.
+    // rate_bytes_per_second and eta_seconds are added here). `jsonInterval`: the least time
+    // between two JSON lines; `bar`: draw the bar on a terminal (a crash test has no byte rate);
+    // `firstLineAtOnce`: the first JSON line comes with the first sample, else one interval later
+    // (a crash test knows its totals only once the sweep has started).
+    ProgressOutput(const Context& ctx, std::function<QJsonObject(const JobProgress&)> fields,
+                   std::chrono::milliseconds jsonInterval = std::chrono::milliseconds(500), bool bar = true,
+                   bool firstLineAtOnce = true);
+    // JSON: at most one line per jsonInterval, and always the final one. Terminal: redraws the bar.
     void update(const JobProgress& progress, bool final);
 
 private:
     const Context& ctx_;
     std::function<QJsonObject(const JobProgress&)> fields_;
+    std::chrono::milliseconds jsonInterval_;
+    bool bar_;
     std::chrono::steady_clock::time_point lastJson_;
 };
 
