@@ -170,12 +170,14 @@ RangeLock::Guard Origin::Impl::protectStart(uint64_t offset, uint64_t length, Wa
         }
     }
     // Coalesce: consecutive origin chunks that got consecutive COW chunks in the same snapshot
-    // are copied by one job (one origin read, one COW write), up to kMaxCopyRunBytes.
+    // are copied by one job (one origin read, one COW write), up to kMaxCopyRunBytes. Not in
+    // legacy completion order, which demonstrates the pre-fix kernel: one copy per exception,
+    // each finishing (and committing) on its own.
     for (size_t i = 0; i < waits.size();) {
         Snapshot::Impl* s = waits[i].first.get();
         std::vector<std::shared_ptr<PendingException>> run{waits[i].second};
         size_t j = i + 1;
-        while (j < waits.size() && waits[j].first.get() == s && (run.size() + 1) * s->chunkBytes <= kMaxCopyRunBytes &&
+        while (j < waits.size() && !s->legacy.load() && waits[j].first.get() == s && (run.size() + 1) * s->chunkBytes <= kMaxCopyRunBytes &&
                waits[j].second->oldChunk == run.back()->oldChunk + 1 && waits[j].second->newChunk == run.back()->newChunk + 1) {
             run.push_back(waits[j].second);
             ++j;
@@ -211,6 +213,7 @@ void Origin::Impl::behindLoop() {
         lk.lock();
         if (!st.ok() && behindFailure.ok()) behindFailure = st;
         behindBytes -= n;
+        ++behindWritten;
         behindCount.fetch_sub(1);
         behindCv.notify_all();
     }
@@ -223,7 +226,8 @@ void Origin::Impl::drainBehind() {
 
 Status Origin::Impl::takeBehindFailure() {
     std::unique_lock lk(behindMutex);
-    behindCv.wait(lk, [&] { return behindCount.load() == 0; });
+    const uint64_t ticket = behindQueued;
+    behindCv.wait(lk, [&] { return behindWritten >= ticket; });
     return std::exchange(behindFailure, Status{});
 }
 
@@ -250,6 +254,7 @@ Status Origin::writeBehind(uint64_t offset, std::span<const std::byte> data, std
         if (!m.behindThread.joinable()) m.behindThread = std::thread([&m] { m.behindLoop(); });
         m.behindCount.fetch_add(1);  // before the return: a read issued after it sees the queue
         m.behindBytes += data.size();
+        ++m.behindQueued;
         m.behindQueue.push_back(Impl::Deferred{std::move(guard), std::move(waits), offset, data, std::move(keep)});
     }
     m.behindCv.notify_all();

@@ -84,7 +84,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     StoreType type = StoreType::Persistent;
     uint64_t chunkBytes = 0;
     uint64_t sizeBytes = 0;
-    bool legacy = false;         // guarded by commitMutex (setLegacyCompletionOrder)
+    std::atomic<bool> legacy{false};  // changed under commitMutex (setLegacyCompletionOrder); read lock-free by protectStart
     bool readOnly = false;
     std::string name;
     uint32_t source = 0;
@@ -221,6 +221,7 @@ struct Origin::Impl {
     std::deque<Deferred> behindQueue;       // guarded by behindMutex
     std::atomic<uint64_t> behindCount{0};   // queued or being written (changed under behindMutex)
     uint64_t behindBytes = 0;               // guarded by behindMutex
+    uint64_t behindQueued = 0, behindWritten = 0;  // totals (guarded by behindMutex; FIFO order)
     Status behindFailure;                   // first failed deferred write since the last flush
     bool behindStop = false;
     std::thread behindThread;
@@ -228,7 +229,9 @@ struct Origin::Impl {
     // Waits until no deferred write is left (caller holds snapshotsMutex exclusively, so none
     // can be queued meanwhile): attach and merge start must not race a deferred origin write.
     void drainBehind();
-    Status takeBehindFailure();  // waits for the queue, returns (and clears) a failure
+    // Waits for every deferred write queued before the call (not for later ones, so a stream
+    // of writes cannot hold a flush back), returns (and clears) a failure.
+    Status takeBehindFailure();
     ~Impl();
 };
 
