@@ -1,8 +1,16 @@
 #include "core/clone/hydration_scheduler.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace loopsnap {
+
+namespace {
+constexpr int kCopyNice = 5;  // the hydration copy threads run this much nicer than the process
+}
 
 HydrationScheduler::HydrationScheduler(HydrationHooks hooks, uint32_t threshold, uint32_t batchSize, unsigned workers)
     : hooks_(std::move(hooks)), threshold_(std::max<uint32_t>(threshold, 1)),
@@ -124,6 +132,15 @@ void HydrationScheduler::run() {
         cursor_ = next->first + next->count;
         RegionRun runToCopy = *next;
         pool_->submit([this, runToCopy] {
+            // Foreground I/O first: the copy threads (this pool is the scheduler's own) run at a
+            // lower CPU priority, so a user read that wakes up preempts a copy in progress.
+            thread_local bool lowered = false;
+            if (!lowered) {
+                errno = 0;
+                int nice = ::getpriority(PRIO_PROCESS, 0);  // the process's (never raise a thread above it)
+                if (errno == 0) (void)::setpriority(PRIO_PROCESS, id_t(::gettid()), std::min(19, nice + kCopyNice));
+                lowered = true;
+            }
             Status st = hooks_.copy(runToCopy);
             bool stoppedNow = false;
             {

@@ -24,7 +24,8 @@ struct CrashTestOptions {
     // during the workload. The log then depends on timing (the invariants must hold for any
     // interleaving); without it the workload is single-threaded and its log reproducible.
     bool backgroundHydration = false;
-    // Clone only for now: CrashStateOptions::tornWrites (unflushed writes may persist in part).
+    // Clone and snapshot: CrashStateOptions::tornWrites (unflushed writes may persist in part,
+    // e.g. a coalesced COW copy of several chunks).
     bool tornWrites = false;
     // Optional, for a progress display and a cancel button (the facade's crash-test job, the CLI):
     // the counters are updated as states are checked; the cancel flag is checked between states

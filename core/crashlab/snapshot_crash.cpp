@@ -86,6 +86,8 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
         report.workload = std::to_string(ops) + " origin writes (1-12 chunks) by 4 threads, copies on a shuffling executor, " +
                           std::to_string(snap->status().exceptions) + " exceptions, " +
                           std::to_string(snap->counters().finishedOutOfOrder.load()) + " copies finished out of order" +
+                          std::to_string(snap->counters().coalescedChunks.load()) + " chunks copied in coalesced runs" +
+                          (opt.tornWrites ? ", unflushed writes may tear at 512-byte sectors" : "") +
                           (opt.legacy ? ", LEGACY completion-order commits" : "");
     }
     report.logEntries = log->size();
@@ -111,7 +113,7 @@ CrashTestReport runSnapshotCrashTest(const CrashTestOptions& opt) {
         g.nextFree = nextFree;
         return g;
     };
-    CrashStateOptions cso = crashStateOptionsFor(opt, false);
+    CrashStateOptions cso = crashStateOptionsFor(opt, opt.tornWrites);
     CrashSweepResult sweep = sweepCrashStates(*log, cso, [&](CrashState& st) {
         auto fail = [&](std::string inv, std::string detail) {
             report.violation = true;

@@ -60,7 +60,11 @@ void NbdTransmission::execute(Request& r) {
                 else if (readOnly) err = kEPERM;
                 else if (!inRange) err = kENOSPC;
                 else if (r.length) {
-                    auto st = dev.write(r.offset, std::span<const std::byte>(r.payload.data(), r.length), WriteFlags{fua});
+                    // Without FUA the device may write behind (an origin: without waiting for its
+                    // copy-on-write commits); FLUSH then covers the write, as the protocol asks.
+                    auto payload = std::make_shared<std::vector<std::byte>>(std::move(r.payload));
+                    std::span<const std::byte> bytes(payload->data(), r.length);
+                    auto st = fua ? dev.write(r.offset, bytes, WriteFlags{true}) : dev.writeBehind(r.offset, bytes, payload);
                     if (!st.ok()) err = nbdErrorFor(st.error().code);
                     else {
                         counters_.bytesWritten.fetch_add(r.length);

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -38,6 +39,14 @@ public:
     virtual Status read(uint64_t offset, std::span<std::byte> out) = 0;
     virtual Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {}) = 0;
     virtual Status flush() = 0;
+    // Write-behind (an optional fast path for non-FUA writes, e.g. NBD WRITE without FUA): may
+    // return before the data reaches the device, but the data is visible to every read issued
+    // after the return, and flush() covers it (waits for it and reports its failure, once).
+    // `keep` holds `data` alive until then. Default: write().
+    virtual Status writeBehind(uint64_t offset, std::span<const std::byte> data, std::shared_ptr<const void> keep) {
+        (void)keep;
+        return write(offset, data);
+    }
     // Discard: the range's contents become unspecified. Default: nothing happens (allowed).
     virtual Status discard(uint64_t offset, uint64_t length);
     // Write zeroes; default writes a zero buffer in pieces.

@@ -89,7 +89,7 @@ Status PersistentStore::zeroArea(uint64_t area) {
 }
 
 void PersistentStore::skipMetadata() {
-    if (isMetadataChunk(nextFree_, epa_)) ++nextFree_;
+    if (isMetadataChunk(nextFree_.load(), epa_)) ++nextFree_;
 }
 
 Result<StoreLoad> PersistentStore::load(const std::function<void(uint64_t, uint64_t)>& onException) {
@@ -186,9 +186,9 @@ Result<uint64_t> PersistentStore::prepare() {
     if (!valid_) return makeError(ErrorCode::Invalidated, cow_->describe() + ": the snapshot is invalid");
     if (readOnly_) return makeError(ErrorCode::InvalidArgument, cow_->describe() + ": the store is open read-only", cow_->describe(), "read-only");
     uint64_t sizeSectors = cow_->size() / 512;
-    if (sizeSectors < (nextFree_ + 1) * chunkSectors_)
+    if (sizeSectors < (nextFree_.load() + 1) * chunkSectors_)
         return makeError(ErrorCode::NoSpace, cow_->describe() + ": the COW store is full");
-    uint64_t chunk = nextFree_;
+    uint64_t chunk = nextFree_.load();
     ++nextFree_;
     skipMetadata();
     ++pendingCount_;
@@ -204,9 +204,9 @@ StoreCommit PersistentStore::commit(uint64_t oldChunk, uint64_t newChunk, const 
     if (!copy.ok()) failWith(copy);
     writeRecord(area_, currentCommitted_++, Record{oldChunk, newChunk});
     callbacks_.push_back(token);
-    --pendingCount_;
+    const uint64_t stillPending = pendingCount_.fetch_sub(1) - 1;
     // Exceptions still in flight and room left in this area: the record waits for the next write.
-    if (pendingCount_ != 0 && currentCommitted_ != epa_) {
+    if (stillPending != 0 && currentCommitted_ != epa_) {
         out.status = invalidity(valid_, failure_, *cow_);
         return out;
     }
@@ -244,7 +244,7 @@ void PersistentStore::drop() {
 
 StoreUsage PersistentStore::usage() const {
     StoreUsage u;
-    u.allocatedSectors = nextFree_ * chunkSectors_;
+    u.allocatedSectors = nextFree_.load() * chunkSectors_;
     u.totalSectors = cow_->size() / 512;
     u.metadataSectors = (currentArea_ + 1 + kHeaderChunks) * chunkSectors_;
     return u;
@@ -303,7 +303,7 @@ Result<uint64_t> TransientStore::prepare() {
     if (!valid_) return makeError(ErrorCode::Invalidated, cow_->describe() + ": the snapshot is invalid");
     uint64_t sizeSectors = cow_->size() / 512;
     if (sizeSectors < nextFreeSectors_ + chunkSectors_) return makeError(ErrorCode::NoSpace, cow_->describe() + ": the COW store is full");
-    uint64_t chunk = nextFreeSectors_ / chunkSectors_;
+    uint64_t chunk = nextFreeSectors_.load() / chunkSectors_;
     nextFreeSectors_ += chunkSectors_;
     return chunk;
 }
@@ -318,7 +318,7 @@ StoreCommit TransientStore::commit(uint64_t, uint64_t, const Status& copy, uint6
 }
 
 StoreUsage TransientStore::usage() const {
-    return StoreUsage{nextFreeSectors_, cow_->size() / 512, 0};
+    return StoreUsage{nextFreeSectors_.load(), cow_->size() / 512, 0};
 }
 
 }  // namespace loopsnap

@@ -9,10 +9,14 @@
 //   drop:    header rewritten with valid = 0 (FUA): final.
 // TransientStore keeps nothing on disk and allocates from chunk 0.
 //
-// Not thread-safe: the owning Snapshot serializes all calls with its commit mutex, as the kernel
-// runs commits from one context.
+// Threading: the owning Snapshot serializes commit(), drop() and the merge calls with its commit
+// mutex, as the kernel runs commits from one context; prepare() is serialized by a separate
+// allocation mutex and may run while a commit writes its area (the kernel's allocation does not
+// wait for a metadata write either), so what both touch (the pending count, validity, next free
+// chunk) is atomic.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -86,7 +90,7 @@ public:
     void drop() override;
     StoreUsage usage() const override;
     uint32_t chunkSectors() const override { return chunkSectors_; }
-    bool valid() const override { return valid_; }
+    bool valid() const override { return valid_.load(); }
     Result<MergeRun> prepareMerge() override;
     Status commitMerge(uint64_t count) override;
 
@@ -116,11 +120,11 @@ private:
     std::shared_ptr<BlockDevice> cow_;
     uint32_t chunkSectors_;
     uint64_t epa_ = 0;
-    bool valid_ = true;
-    uint64_t nextFree_ = cowfmt::kHeaderChunks + 1;  // header and first area
+    std::atomic<bool> valid_{true};
+    std::atomic<uint64_t> nextFree_{cowfmt::kHeaderChunks + 1};  // header and first area
     uint64_t currentArea_ = 0;
     uint64_t currentCommitted_ = 0;
-    uint64_t pendingCount_ = 0;
+    std::atomic<uint64_t> pendingCount_{0};
     std::vector<std::byte> area_;
     std::vector<uint64_t> callbacks_;
     bool inspectOnly_ = false;
@@ -138,13 +142,13 @@ public:
     void drop() override { valid_ = false; }
     StoreUsage usage() const override;
     uint32_t chunkSectors() const override { return chunkSectors_; }
-    bool valid() const override { return valid_; }
+    bool valid() const override { return valid_.load(); }
 
 private:
     std::shared_ptr<BlockDevice> cow_;
     uint32_t chunkSectors_;
-    uint64_t nextFreeSectors_ = 0;
-    bool valid_ = true;
+    std::atomic<uint64_t> nextFreeSectors_{0};
+    std::atomic<bool> valid_{true};
     Status failure_;
 };
 

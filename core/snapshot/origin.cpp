@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "core/snapshot/snapshot_internal.h"
 #include "core/util/size.h"
@@ -67,6 +68,7 @@ Result<std::shared_ptr<Snapshot>> Origin::attachSnapshot(std::shared_ptr<BlockDe
     // Attach like LVM does: with origin I/O quiesced (exclusive), so no write slips between
     // loading the exceptions and the snapshot becoming visible to origin writes.
     std::unique_lock lock(impl_->snapshotsMutex);
+    impl_->drainBehind();  // no deferred origin write may land after the new snapshot's load
     Snapshot::Impl* raw = impl.get();
     // Records are collected in disk order and sorted once: activation costs little more than
     // reading the metadata areas (a later record for the same chunk wins, as in the kernel).
@@ -110,6 +112,14 @@ std::shared_ptr<Executor> Origin::executor() const { return impl_->executor; }
 Status Origin::read(uint64_t offset, std::span<std::byte> out) {
     std::shared_lock lock(impl_->snapshotsMutex);
     if (!impl_->merging) {
+        if (impl_->behindCount.load() == 0) {
+            lock.unlock();
+            return impl_->core->device->read(offset, out);
+        }
+        // Write-behind: a queued write holds its range exclusively until it is on the origin.
+        LS_TRY(checkRange(offset, out.size()));
+        uint64_t align = impl_->lockAlign();
+        auto guard = impl_->core->ranges.lockShared(alignDown(offset, align), alignUp(offset + out.size(), align));
         lock.unlock();
         return impl_->core->device->read(offset, out);
     }
@@ -129,10 +139,16 @@ Status Origin::read(uint64_t offset, std::span<std::byte> out) {
 }
 
 RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
+    Waits waits;
+    auto guard = protectStart(offset, length, waits);
+    for (auto& [s, pe] : waits) s->wait(pe);  // success or invalidation: either way the origin may proceed
+    return guard;
+}
+
+RangeLock::Guard Origin::Impl::protectStart(uint64_t offset, uint64_t length, Waits& waits) {
     // Caller holds snapshotsMutex shared.
     uint64_t align = lockAlign();
     auto guard = core->ranges.lockExclusive(alignDown(offset, align), alignUp(offset + length, align));
-    std::vector<std::pair<Snapshot::Impl*, std::shared_ptr<PendingException>>> waits;
     for (auto& snap : snapshots) {
         Snapshot::Impl& s = *snap->impl_;
         SnapshotState st = s.state.load();
@@ -150,16 +166,18 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
                 s.invalidate(pe.error());
                 break;
             }
-            waits.emplace_back(&s, pe.value());
+            waits.emplace_back(s.shared_from_this(), pe.value());
         }
     }
     // Coalesce: consecutive origin chunks that got consecutive COW chunks in the same snapshot
-    // are copied by one job (one origin read, one COW write), up to kMaxCopyRunBytes.
+    // are copied by one job (one origin read, one COW write), up to kMaxCopyRunBytes. Not in
+    // legacy completion order, which demonstrates the pre-fix kernel: one copy per exception,
+    // each finishing (and committing) on its own.
     for (size_t i = 0; i < waits.size();) {
-        Snapshot::Impl* s = waits[i].first;
+        Snapshot::Impl* s = waits[i].first.get();
         std::vector<std::shared_ptr<PendingException>> run{waits[i].second};
         size_t j = i + 1;
-        while (j < waits.size() && waits[j].first == s && (run.size() + 1) * s->chunkBytes <= kMaxCopyRunBytes &&
+        while (j < waits.size() && !s->legacy.load() && waits[j].first.get() == s && (run.size() + 1) * s->chunkBytes <= kMaxCopyRunBytes &&
                waits[j].second->oldChunk == run.back()->oldChunk + 1 && waits[j].second->newChunk == run.back()->newChunk + 1) {
             run.push_back(waits[j].second);
             ++j;
@@ -167,8 +185,80 @@ RangeLock::Guard Origin::Impl::protect(uint64_t offset, uint64_t length) {
         s->startCopyRun(*executor, std::move(run));
         i = j;
     }
-    for (auto& [s, pe] : waits) s->wait(pe);  // success or invalidation: either way the origin may proceed
     return guard;
+}
+
+Origin::Impl::~Impl() {
+    {
+        std::lock_guard lk(behindMutex);
+        behindStop = true;
+    }
+    behindCv.notify_all();
+    if (behindThread.joinable()) behindThread.join();  // writes what is queued first
+}
+
+void Origin::Impl::behindLoop() {
+    std::unique_lock lk(behindMutex);
+    for (;;) {
+        behindCv.wait(lk, [&] { return behindStop || !behindQueue.empty(); });
+        if (behindQueue.empty()) return;  // stopping, and nothing left to write
+        Deferred d = std::move(behindQueue.front());
+        behindQueue.pop_front();
+        lk.unlock();
+        for (auto& [s, pe] : d.waits) s->wait(pe);  // committed (or the snapshot invalid)
+        Status st = core->device->write(d.offset, d.data);
+        const uint64_t n = d.data.size();
+        d.guard.release();
+        d = Deferred{};
+        lk.lock();
+        if (!st.ok() && behindFailure.ok()) behindFailure = st;
+        behindBytes -= n;
+        ++behindWritten;
+        behindCount.fetch_sub(1);
+        behindCv.notify_all();
+    }
+}
+
+void Origin::Impl::drainBehind() {
+    std::unique_lock lk(behindMutex);
+    behindCv.wait(lk, [&] { return behindCount.load() == 0; });
+}
+
+Status Origin::Impl::takeBehindFailure() {
+    std::unique_lock lk(behindMutex);
+    const uint64_t ticket = behindQueued;
+    behindCv.wait(lk, [&] { return behindWritten >= ticket; });
+    return std::exchange(behindFailure, Status{});
+}
+
+Status Origin::writeBehind(uint64_t offset, std::span<const std::byte> data, std::shared_ptr<const void> keep) {
+    if (impl_->readOnly) return refuseReadOnly(impl_->core->name);
+    LS_TRY(checkRange(offset, data.size()));
+    if (data.empty()) return {};
+    Impl& m = *impl_;
+    {
+        // Bounded: past kMaxBehindBytes queued, a writer waits (before taking any lock).
+        std::unique_lock lk(m.behindMutex);
+        m.behindCv.wait(lk, [&] { return m.behindBytes == 0 || m.behindBytes + data.size() <= Impl::kMaxBehindBytes; });
+    }
+    std::shared_lock lock(m.snapshotsMutex);
+    if (m.merging) {
+        lock.unlock();
+        return write(offset, data);
+    }
+    Impl::Waits waits;
+    auto guard = m.protectStart(offset, data.size(), waits);
+    if (waits.empty()) return m.core->device->write(offset, data);  // nothing to copy: as write()
+    {
+        std::lock_guard lk(m.behindMutex);
+        if (!m.behindThread.joinable()) m.behindThread = std::thread([&m] { m.behindLoop(); });
+        m.behindCount.fetch_add(1);  // before the return: a read issued after it sees the queue
+        m.behindBytes += data.size();
+        ++m.behindQueued;
+        m.behindQueue.push_back(Impl::Deferred{std::move(guard), std::move(waits), offset, data, std::move(keep)});
+    }
+    m.behindCv.notify_all();
+    return {};
 }
 
 Status Origin::write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags) {
@@ -218,6 +308,8 @@ Status Origin::discard(uint64_t offset, uint64_t length) {
 }
 
 Status Origin::flush() {
+    // Every deferred write first (write-behind): the flush covers it, and reports its failure.
+    LS_TRY(impl_->takeBehindFailure());
     std::shared_ptr<BlockDevice> mergingCow;
     {
         std::shared_lock lock(impl_->snapshotsMutex);

@@ -165,6 +165,10 @@ public:
     Status write(uint64_t offset, std::span<const std::byte> data, WriteFlags flags = {}) override;
     Status flush() override;
     Status discard(uint64_t offset, uint64_t length) override;
+    // Write-behind (BlockDevice::writeBehind): returns once the write is ordered and visible to
+    // later reads, without waiting for its copy-on-write commits; the origin is written after
+    // them. flush() waits for every such write and reports a failed one.
+    Status writeBehind(uint64_t offset, std::span<const std::byte> data, std::shared_ptr<const void> keep) override;
     std::string describe() const override;
 
     std::shared_ptr<BlockDevice> underlyingDevice() const;

@@ -19,7 +19,7 @@ bool Snapshot::Impl::lookup(uint64_t chunk, uint64_t* cowChunk) const {
 }
 
 Result<std::shared_ptr<PendingException>> Snapshot::Impl::allocate(uint64_t chunk, EventBatch& events) {
-    std::lock_guard lock(commitMutex);
+    std::lock_guard lock(allocMutex);
     SnapshotState s = state.load();
     if (s == SnapshotState::Invalid) return makeError(ErrorCode::Invalidated, name + " is invalid", name, "invalid");
     LS_ASSIGN(uint64_t newChunk, store->prepare());
@@ -159,7 +159,10 @@ void Snapshot::Impl::markInvalid(const Error& why, EventBatch& events) {
     if (state.load() == SnapshotState::Invalid) return;
     setState(SnapshotState::Invalid, events);
     invalidReason = why;
-    store->drop();
+    {
+        std::lock_guard alloc(allocMutex);  // no allocation while the header is rewritten
+        store->drop();
+    }
     events.add(EventKind::SnapshotInvalidated, 0, uint64_t(why.code)).withError(why.code);
 }
 

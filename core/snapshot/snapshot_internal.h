@@ -3,6 +3,8 @@
 
 #include <condition_variable>
 #include <algorithm>
+#include <deque>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -82,7 +84,7 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     StoreType type = StoreType::Persistent;
     uint64_t chunkBytes = 0;
     uint64_t sizeBytes = 0;
-    bool legacy = false;         // guarded by commitMutex (setLegacyCompletionOrder)
+    std::atomic<bool> legacy{false};  // changed under commitMutex (setLegacyCompletionOrder); read lock-free by protectStart
     bool readOnly = false;
     std::string name;
     uint32_t source = 0;
@@ -93,9 +95,14 @@ struct Snapshot::Impl : std::enable_shared_from_this<Snapshot::Impl> {
     mutable std::shared_mutex tableMutex;
     ExceptionTable table;
 
-    // Allocation, completion ordering and store calls.
+    // Completion ordering and the store's commit/drop/merge calls. Allocation (sequence number
+    // and store->prepare(), together, so sequence order is COW chunk order) has allocMutex of
+    // its own: an origin write never waits for a commit's flush and area write to allocate, so
+    // the exceptions allocated meanwhile all share the next commit (group commit). Lock order:
+    // commitMutex before allocMutex.
     std::mutex commitMutex;
-    uint64_t nextSeq = 0;        // sequence number of the next allocation
+    std::mutex allocMutex;
+    uint64_t nextSeq = 0;        // sequence number of the next allocation (guarded by allocMutex)
     uint64_t completeSeq = 0;    // next sequence allowed to commit (in-order rule)
     std::map<uint64_t, std::shared_ptr<PendingException>> outOfOrder;  // finished early, waiting
     std::unordered_map<uint64_t, std::shared_ptr<PendingException>> inCommit;  // token -> pe
@@ -188,6 +195,44 @@ struct Origin::Impl {
     // Copy-on-write protection of [offset, offset+length) into every snapshot; returns with the
     // range locked exclusively and every needed exception committed (or its snapshot invalid).
     RangeLock::Guard protect(uint64_t offset, uint64_t length);
+    using Waits = std::vector<std::pair<std::shared_ptr<Snapshot::Impl>, std::shared_ptr<PendingException>>>;
+    // protect() without the wait: the range locked exclusively, the copies started; `waits`
+    // gets the exceptions to wait for before the origin may be written.
+    RangeLock::Guard protectStart(uint64_t offset, uint64_t length, Waits& waits);
+
+    // Write-behind (Origin::writeBehind): an origin write whose exceptions are still being
+    // copied and committed is queued with its exclusive range lock; one thread writes each to
+    // the origin once its exceptions are committed (so the origin is still never overwritten
+    // before the snapshot's copy and record are durable), then releases the range. Concurrent
+    // writers thus never wait for their own commit: the committer gathers every exception
+    // finished since the last commit into one flush + one FUA area write (group commit).
+    // Reads take the range lock shared while any is queued (they see the queued data once it
+    // is written); flush() waits for the queue and reports a failed deferred write.
+    struct Deferred {
+        RangeLock::Guard guard;
+        Waits waits;
+        uint64_t offset = 0;
+        std::span<const std::byte> data;
+        std::shared_ptr<const void> keep;
+    };
+    static constexpr uint64_t kMaxBehindBytes = 64u << 20;  // queued bytes before writers wait
+    std::mutex behindMutex;
+    std::condition_variable behindCv;
+    std::deque<Deferred> behindQueue;       // guarded by behindMutex
+    std::atomic<uint64_t> behindCount{0};   // queued or being written (changed under behindMutex)
+    uint64_t behindBytes = 0;               // guarded by behindMutex
+    uint64_t behindQueued = 0, behindWritten = 0;  // totals (guarded by behindMutex; FIFO order)
+    Status behindFailure;                   // first failed deferred write since the last flush
+    bool behindStop = false;
+    std::thread behindThread;
+    void behindLoop();
+    // Waits until no deferred write is left (caller holds snapshotsMutex exclusively, so none
+    // can be queued meanwhile): attach and merge start must not race a deferred origin write.
+    void drainBehind();
+    // Waits for every deferred write queued before the call (not for later ones, so a stream
+    // of writes cannot hold a flush back), returns (and clears) a failure.
+    Status takeBehindFailure();
+    ~Impl();
 };
 
 }  // namespace loopsnap

@@ -42,6 +42,7 @@ Result<std::shared_ptr<SnapshotMerge>> SnapshotMerge::begin(std::shared_ptr<Orig
     EventBatch events(*o.core->events, s.source);  // StateChanged, published after the locks go
     // Exclusive: no origin write is between protect() and its device write, no attach or detach.
     std::unique_lock snapshots(o.snapshotsMutex);
+    o.drainBehind();  // every deferred origin write is on the origin before the merge begins
     if (std::find(o.snapshots.begin(), o.snapshots.end(), snapshot) == o.snapshots.end())
         return makeError(ErrorCode::InvalidArgument, what + "it is not a snapshot of this origin");
     if (o.merging)

@@ -58,6 +58,7 @@ Snapshot::~Snapshot() = default;
 SnapshotStatus Snapshot::status() const {
     SnapshotStatus s;
     std::lock_guard lock(impl_->commitMutex);
+    std::lock_guard alloc(impl_->allocMutex);
     StoreUsage u = impl_->store->usage();
     s.state = impl_->state.load();
     s.allocatedSectors = u.allocatedSectors;
