@@ -1492,18 +1492,6 @@ oder probieren Sie eine Demo-Sitzung in einem temporären Ordner aus (nichts von
         <source>The dashboard cannot follow this clone: %1</source>
         <translation>Das Dashboard kann diesem Klon nicht folgen: %1</translation>
     </message>
-    <message>
-        <source>Pause hydration</source>
-        <translation>Hydrierung anhalten</translation>
-    </message>
-    <message>
-        <source>Resume hydration</source>
-        <translation>Hydrierung fortsetzen</translation>
-    </message>
-    <message>
-        <source>Change hydration tuning</source>
-        <translation>Hydrierungseinstellungen ändern</translation>
-    </message>
     <message numerus="yes">
         <source>%n event(s) of this clone were dropped: resynced from the engine&apos;s status.</source>
         <translation>
