@@ -278,6 +278,11 @@ void TstUiMainWindow::settingsKeepGeometryAndLastFolders() {
 void TstUiMainWindow::helpAndVersion() {
     if (gui().isEmpty()) QSKIP("LOOPSNAP_GUI is not set (run through ctest)");
     QProcess p;
+    // As over ssh or in a script: no display and no platform chosen; --help and --version must
+    // still answer (a QApplication would abort before reading them).
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) env.remove(QLatin1String(name));
+    p.setProcessEnvironment(env);
     p.start(gui(), {"--version"});
     QVERIFY(p.waitForFinished(30000));
     QCOMPARE(p.exitCode(), 0);

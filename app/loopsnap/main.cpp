@@ -17,28 +17,65 @@
 using namespace loopsnap;
 using namespace loopsnap::ui;
 
+namespace {
+
+struct Options {
+    QCommandLineOption demo{QStringLiteral("demo"), QCoreApplication::translate("main", "Open a ready demo session in a temporary folder.")};
+    QCommandLineOption workspace{QStringLiteral("workspace"), QCoreApplication::translate("main", "Use the workspace in DIR."), QStringLiteral("DIR")};
+    QCommandLineOption screenshot{QStringLiteral("screenshot"), QCoreApplication::translate("main", "Render VIEW to the PNG FILE and exit."), QStringLiteral("FILE")};
+    QCommandLineOption view{QStringLiteral("view"), QCoreApplication::translate("main", "The view for --screenshot: main, wizard, clone-wizard, wizard-backend or a page."),
+                            QStringLiteral("VIEW"), QStringLiteral("main")};
+};
+
+void describe(QCommandLineParser& parser, const Options& o) {
+    parser.setApplicationDescription(QCoreApplication::translate("main", "Block-level snapshots and clones with dm-snapshot / dm-clone semantics."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({o.demo, o.workspace, o.screenshot, o.view});
+}
+
+void nameApplication() {
+    QCoreApplication::setOrganizationName(QStringLiteral("Loopsnap"));
+    QCoreApplication::setApplicationName(QStringLiteral("loopsnap"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LOOPSNAP_VERSION));
+}
+
+// --help and --version must answer where no display exists (over ssh, in a script, in a package
+// check): a QApplication aborts there before any argument is read.
+bool asksOnlyForHelpOrVersion(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "-h" || a == "--help" || a == "--help-all" || a == "-?" || a == "-v" || a == "--version") return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    if (asksOnlyForHelpOrVersion(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        installTranslations(core);
+        nameApplication();
+        QCommandLineParser parser;
+        Options o;
+        describe(parser, o);
+        parser.process(core);  // prints and exits for --help and --version
+        return 0;
+    }
     QApplication app(argc, argv);
     installTranslations(app);   // the system locale's language, before any text is made
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.loopsnap.Loopsnap"));
     Q_INIT_RESOURCE(loopsnap);  // resources of the static loopsnap_ui
-    QApplication::setOrganizationName(QStringLiteral("Loopsnap"));
-    QApplication::setApplicationName(QStringLiteral("loopsnap"));
+    nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Loopsnap"));
-    QApplication::setApplicationVersion(QStringLiteral(LOOPSNAP_VERSION));
     QApplication::setWindowIcon(appIcon());
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate("main", "Block-level snapshots and clones with dm-snapshot / dm-clone semantics."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    QCommandLineOption demo(QStringLiteral("demo"), QApplication::translate("main", "Open a ready demo session in a temporary folder."));
-    QCommandLineOption workspace(QStringLiteral("workspace"), QApplication::translate("main", "Use the workspace in DIR."), QStringLiteral("DIR"));
-    QCommandLineOption screenshot(QStringLiteral("screenshot"), QApplication::translate("main", "Render VIEW to the PNG FILE and exit."), QStringLiteral("FILE"));
-    QCommandLineOption view(QStringLiteral("view"), QApplication::translate("main", "The view for --screenshot: main, wizard, clone-wizard, wizard-backend or a page."),
-                            QStringLiteral("VIEW"), QStringLiteral("main"));
-    parser.addOptions({demo, workspace, screenshot, view});
+    const Options o;
+    describe(parser, o);
     parser.process(app);
+    const QCommandLineOption &demo = o.demo, &workspace = o.workspace, &screenshot = o.screenshot, &view = o.view;
 
     registerBuiltinPages();
     const bool shot = parser.isSet(screenshot);
