@@ -115,7 +115,6 @@ private:
 };
 
 void TstUiAttach::initTestCase() {
-    Q_INIT_RESOURCE(loopsnap);   // the app icon, from the static loopsnap_ui
     // Attachment records of this suite only (other suites attach at the same time).
     runtime_ = std::make_unique<test::TempDir>();
     qputenv("LOOPSNAP_RUNTIME_DIR", QByteArray::fromStdString(runtime_->path()));

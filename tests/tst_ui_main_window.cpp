@@ -78,7 +78,6 @@ private:
 };
 
 void TstUiMainWindow::initTestCase() {
-    Q_INIT_RESOURCE(loopsnap);   // the app icon, from the static loopsnap_ui
     QStandardPaths::setTestModeEnabled(true);   // QSettings away from the user's
     QCoreApplication::setOrganizationName(QStringLiteral("Loopsnap-tests"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_ui_main_window"));

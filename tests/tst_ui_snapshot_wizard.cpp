@@ -7,7 +7,11 @@
 #include <QPushButton>
 #include <QStandardPaths>
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "support/test_support.h"
 #include "support/ui_support.h"
@@ -100,6 +104,8 @@ void TstUiSnapshotWizard::invalidInputShowsMessageAndWritesNothing_data() {
     QTest::addColumn<int>("page");
     QTest::addColumn<QString>("message");
     QTest::newRow("origin missing") << "nope.img" << "" << "" << "" << int(SnapshotWizard::OriginPageId) << "does not exist";
+    // A unix socket is a file nobody can read, root included (open fails with ENXIO).
+    QTest::newRow("origin unreadable") << "unreadable.sock" << "" << "" << "" << int(SnapshotWizard::OriginPageId) << "cannot be read";
     QTest::newRow("origin empty") << "empty.img" << "" << "" << "" << int(SnapshotWizard::OriginPageId) << "is empty";
     QTest::newRow("store is the origin") << "disk.img" << "disk.img" << "" << "" << int(SnapshotWizard::StorePageId) << "cannot be the origin";
     QTest::newRow("store exists") << "disk.img" << "old.cow" << "" << "" << int(SnapshotWizard::StorePageId) << "already exists";
@@ -126,6 +132,17 @@ void TstUiSnapshotWizard::invalidInputShowsMessageAndWritesNothing() {
     test::writeFile(dir.file("disk.img"), test::patternBytes(2, 0, 1 << 20));
     test::writeFile(dir.file("empty.img"), {});
     test::writeFile(dir.file("old.cow"), test::patternBytes(3, 0, 4096));
+    {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        const std::string sock = dir.file("unreadable.sock");
+        QVERIFY(sock.size() < sizeof(addr.sun_path));
+        std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
+        QVERIFY(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+        ::close(fd);  // the socket file stays
+    }
     const QStringList before = listing(d);
     const auto oldCow = test::readFile(dir.file("old.cow"));
 

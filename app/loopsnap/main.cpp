@@ -66,7 +66,6 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     installTranslations(app);   // the system locale's language, before any text is made
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.loopsnap.Loopsnap"));
-    Q_INIT_RESOURCE(loopsnap);  // resources of the static loopsnap_ui
     nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Loopsnap"));
     QApplication::setWindowIcon(appIcon());

@@ -5,6 +5,11 @@
 #include <QPainterPath>
 #include <QPixmap>
 
+// loopsnap_ui is a static library: its resources (resources/loopsnap.qrc) are registered only
+// when someone calls Q_INIT_RESOURCE, outside any namespace. appIcon() does it itself, so every
+// user of the library (the app, each test, the screenshots) gets the icon without remembering to.
+static void initLoopsnapUiResources() { Q_INIT_RESOURCE(loopsnap); }
+
 namespace loopsnap::ui {
 
 QColor stateColor(DeviceState state) {
@@ -156,6 +161,10 @@ QIcon kindIcon(DeviceKind kind) {
     return icon;
 }
 
-QIcon appIcon() { return QIcon(QStringLiteral(":/loopsnap/loopsnap.svg")); }
+QIcon appIcon() {
+    static const bool registered = (initLoopsnapUiResources(), true);
+    (void)registered;
+    return QIcon(QStringLiteral(":/loopsnap/loopsnap.svg"));
+}
 
 }  // namespace loopsnap::ui
