@@ -63,6 +63,8 @@ private slots:
     void clonesNbdSourceIntoTree();
     void invalidInputShowsMessageAndWritesNothing_data();
     void invalidInputShowsMessageAndWritesNothing();
+    void existingDestinationIsCheckedBeforeOverwrite_data();
+    void existingDestinationIsCheckedBeforeOverwrite();
 };
 
 void TstUiCloneWizard::clonesNbdSourceIntoTree() {
@@ -166,6 +168,71 @@ void TstUiCloneWizard::invalidInputShowsMessageAndWritesNothing() {
     bridge->refresh();
     bridge->waitIdle(5000);
     QVERIFY(bridge->registry().clones.empty());
+}
+
+// An existing destination: one smaller than the source is refused; one holding a filesystem is
+// named with what libblkid found and used only once "Overwrite what is on it" is ticked; until
+// then nothing on it changes.
+void TstUiCloneWizard::existingDestinationIsCheckedBeforeOverwrite_data() {
+    QTest::addColumn<bool>("ext4");
+    QTest::addColumn<qint64>("bytes");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("smaller than the source") << false << qint64(4096) << "smaller than the source";
+    QTest::newRow("holds ext4") << true << qint64(1 << 20) << "Tick “Overwrite what is on it”";
+}
+
+void TstUiCloneWizard::existingDestinationIsCheckedBeforeOverwrite() {
+    QFETCH(bool, ext4);
+    QFETCH(qint64, bytes);
+    QFETCH(QString, message);
+    test::TempDir dir;
+    test::writeFile(dir.file("src.img"), test::patternBytes(6, 0, 256 << 10));
+    const QString target = QString::fromStdString(dir.file("target.img"));
+    if (ext4) {
+        if (QStandardPaths::findExecutable("mkfs.ext4", {"/usr/sbin", "/sbin", "/usr/bin"}).isEmpty()) QSKIP("mkfs.ext4 is not installed");
+        QFile f(target);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(bytes));
+        f.close();
+        QProcess mkfs;
+        mkfs.start(QStandardPaths::findExecutable("mkfs.ext4", {"/usr/sbin", "/sbin", "/usr/bin"}), {"-q", "-F", "-L", "keepme", target});
+        QVERIFY(mkfs.waitForFinished(30000) && mkfs.exitCode() == 0);
+    } else {
+        test::writeFile(target.toStdString(), test::patternBytes(7, 0, size_t(bytes)));
+    }
+    const auto before = test::readFile(target.toStdString());
+    Nbdkit nbd(QString::fromStdString(dir.file("src.img")), QString::fromStdString(dir.file("src.sock")));
+    if (!nbd.installed()) QSKIP("nbdkit is not installed");
+    QVERIFY2(nbd.running(), "nbdkit did not start serving on its unix socket");
+    auto bridge = test::openBridge(dir.file("ws"));
+    QVERIFY(bridge);
+
+    CloneWizard w(bridge.get());
+    w.show();
+    setSourceUri(w, nbd.uri());
+    w.next();
+    QCOMPARE(w.currentId(), int(CloneWizard::DestinationPageId));
+    w.currentPage()->findChild<QRadioButton*>("destExistingChoice")->setChecked(true);
+    w.currentPage()->findChild<QLineEdit*>("destExisting")->setText(target);
+    w.currentPage()->findChild<QLineEdit*>("metaPath")->setText(QString::fromStdString(dir.file("t.meta")));
+    auto* warning = w.currentPage()->findChild<QLabel*>("fsWarning");
+    auto* overwrite = w.currentPage()->findChild<QCheckBox*>("overwrite");
+    QVERIFY(warning && overwrite);
+    if (ext4) {
+        QTRY_VERIFY_WITH_TIMEOUT(warning->isVisible(), 10000);
+        QVERIFY2(warning->text().contains("ext4") && warning->text().contains("keepme"), qPrintable(warning->text()));
+        QVERIFY(overwrite->isVisible() && !overwrite->isChecked());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT((w.next(), w.currentId() == int(CloneWizard::DestinationPageId) && validationText(w).contains(message)
+                              && !validationText(w).startsWith("Still reading")), 10000);
+    QVERIFY2(validationText(w).contains(message), qPrintable(validationText(w)));
+    QVERIFY(test::readFile(target.toStdString()) == before);
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(dir.file("t.meta"))));
+    if (ext4) {
+        overwrite->setChecked(true);
+        w.next();
+        QCOMPARE(w.currentId(), int(CloneWizard::OptionsPageId));
+        QVERIFY(test::readFile(target.toStdString()) == before);  // nothing is written before Finish
+    }
 }
 
 QTEST_MAIN(TstUiCloneWizard)

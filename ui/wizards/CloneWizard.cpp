@@ -182,6 +182,7 @@ CloneDestinationPage::CloneDestinationPage(QWidget* parent) : QWizardPage(parent
     newEdit_ = new QLineEdit(this);
     newEdit_->setObjectName(QStringLiteral("destPath"));
     existingRadio_ = new QRadioButton(tr("An &existing device or file at least as large (it is overwritten)"), this);
+    existingRadio_->setObjectName(QStringLiteral("destExistingChoice"));
     existingEdit_ = new QLineEdit(this);
     existingEdit_->setObjectName(QStringLiteral("destExisting"));
     existingEdit_->setPlaceholderText(QStringLiteral("/dev/sdX"));
