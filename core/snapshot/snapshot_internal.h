@@ -12,6 +12,7 @@
 
 #include "core/snapshot/exception_table.h"
 
+#include "core/backend/status_values.h"  // deviceStateOf: the state events carry
 #include "core/concurrency/range_lock.h"
 #include "core/snapshot/exception_store.h"
 #include "core/snapshot/snapshot.h"
@@ -168,16 +169,6 @@ inline std::vector<ChunkSlice> slices(uint64_t offset, uint64_t length, uint64_t
         pos += n;
     }
     return out;
-}
-inline DeviceState deviceStateOf(SnapshotState s) {
-    switch (s) {
-    case SnapshotState::Valid: return DeviceState::Valid;
-    case SnapshotState::Invalid: return DeviceState::Invalid;
-    case SnapshotState::Overflow: return DeviceState::Overflow;
-    case SnapshotState::Merging: return DeviceState::Merging;
-    case SnapshotState::MergeFailed: return DeviceState::MergeFailed;
-    }
-    return DeviceState::Invalid;
 }
 inline uint64_t alignDown(uint64_t v, uint64_t a) { return v / a * a; }
 inline uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
