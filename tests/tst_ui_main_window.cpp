@@ -18,6 +18,11 @@
 #include <QStandardPaths>
 #include <QToolBar>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/dialogs/ServeDialog.h"
@@ -64,6 +69,7 @@ private slots:
     void actionsInToolbarMenusAndShortcuts();
     void contextMenuPerKind();
     void serveShowsUriWithCopyButton();
+    void serveOnSocketAndTcpCopiesEachUri();
     void detailsShowStatusAndTableLine();
     void everyStateHasItsOwnIcon();
     void settingsKeepGeometryAndLastFolders();
@@ -196,6 +202,52 @@ void TstUiMainWindow::serveShowsUriWithCopyButton() {
     if (!QStandardPaths::findExecutable("nbdinfo").isEmpty()) {
         const auto r = test::runCommand("nbdinfo --size '" + dialog->uri().toStdString() + "'");
         QCOMPARE(QString::fromStdString(r.out).trimmed(), QStringLiteral("4194304"));
+    }
+    dialog->close();
+}
+
+// Served on a unix socket and on TCP: two URIs, each in its own row with its own Copy button
+// (a client takes one URI), and each reaches the device.
+void TstUiMainWindow::serveOnSocketAndTcpCopiesEachUri() {
+    const DeviceRef snap{DeviceKind::Snapshot, QString::fromStdString(bridge_->registry().snapshots.at(0).id)};
+    window_->devicesPage()->select(snap);
+    window_->action("serve")->trigger();
+    ServeDialog* dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = window_->findChildren<ServeDialog*>().value(0)) && dialog->isVisible(), 3000);
+    for (ServeDialog* d : window_->findChildren<ServeDialog*>())
+        if (d->isVisible()) dialog = d;
+    quint16 port = 0;
+    {
+        // A free port on loopback, given back at once.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof(addr);
+        QVERIFY(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+        QVERIFY(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port = ntohs(addr.sin_port);
+        ::close(fd);
+    }
+    const QString path = QString::fromStdString(dir_->file("serve2.sock"));
+    dialog->findChildren<QLineEdit*>().at(0)->setText(path);
+    dialog->findChildren<QLineEdit*>().at(1)->setText(QStringLiteral("127.0.0.1:%1").arg(port));
+    dialog->findChild<QPushButton*>(QStringLiteral("serve"))->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog->uri().isEmpty(), 10000);
+    auto* second = dialog->findChild<QLineEdit*>(QStringLiteral("uri2"));
+    QVERIFY2(second, "no second URI row");
+    QVERIFY2(dialog->uri().startsWith("nbd+unix:///") && !dialog->uri().contains(' '), qPrintable(dialog->uri()));
+    QVERIFY2(second->text().startsWith("nbd://127.0.0.1:" + QString::number(port)), qPrintable(second->text()));
+    dialog->findChild<QPushButton*>(QStringLiteral("copyUri"))->click();
+    QCOMPARE(QApplication::clipboard()->text(), dialog->uri());
+    dialog->findChild<QPushButton*>(QStringLiteral("copyUri2"))->click();
+    QCOMPARE(QApplication::clipboard()->text(), second->text());
+    if (!QStandardPaths::findExecutable("nbdinfo").isEmpty()) {
+        for (const QString& uri : {dialog->uri(), second->text()}) {
+            const auto r = test::runCommand("nbdinfo --size '" + uri.toStdString() + "'");
+            QCOMPARE(QString::fromStdString(r.out).trimmed(), QStringLiteral("4194304"));
+        }
     }
     dialog->close();
 }

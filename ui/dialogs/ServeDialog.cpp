@@ -32,7 +32,9 @@ ServeDialog::ServeDialog(EngineBridge* bridge, const DeviceRef& device, const QS
     form->addRow(tr("&TCP address:"), tcp_);
     readOnly_ = new QCheckBox(tr("&Read-only export"), this);
     form->addRow(QString(), readOnly_);
+    uris_ = new QVBoxLayout;
     auto* row = new QHBoxLayout;
+    uris_->addLayout(row);
     uri_ = new QLineEdit(this);
     uri_->setObjectName(QStringLiteral("uri"));
     uri_->setReadOnly(true);
@@ -42,7 +44,7 @@ ServeDialog::ServeDialog(EngineBridge* bridge, const DeviceRef& device, const QS
     copy_->setEnabled(false);
     row->addWidget(uri_, 1);
     row->addWidget(copy_);
-    form->addRow(tr("URI:"), row);
+    form->addRow(tr("URI:"), uris_);
     error_ = new ValidationLabel(this);
     form->addRow(error_);
     buttons_ = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -74,10 +76,27 @@ void ServeDialog::startServing() {
             error_->fail(errorText(r.error()));
             return;
         }
-        QStringList uris;
-        for (const auto& u : r->uris) uris << QString::fromStdString(u);
-        uri_->setText(uris.join(QStringLiteral("  ")));
-        uri_->setCursorPosition(0);
+        // One row per URI (the unix socket's, then TCP's), each with its own Copy: a client takes
+        // one URI, and two joined in one field would be none.
+        for (size_t i = 0; i < r->uris.size(); ++i) {
+            const QString u = QString::fromStdString(r->uris[i]);
+            if (i == 0) {
+                uri_->setText(u);
+                uri_->setCursorPosition(0);
+                continue;
+            }
+            auto* row = new QHBoxLayout;
+            auto* edit = new QLineEdit(u, this);
+            edit->setObjectName(QStringLiteral("uri%1").arg(i + 1));
+            edit->setReadOnly(true);
+            edit->setCursorPosition(0);
+            auto* copy = new QPushButton(tr("&Copy"), this);
+            copy->setObjectName(QStringLiteral("copyUri%1").arg(i + 1));
+            connect(copy, &QPushButton::clicked, this, [u] { QApplication::clipboard()->setText(u); });
+            row->addWidget(edit, 1);
+            row->addWidget(copy);
+            uris_->addLayout(row);
+        }
         copy_->setEnabled(true);
         copy_->setFocus();
         error_->clearMessage();

@@ -1,5 +1,5 @@
 // ServeDialog: serve one device over NBD (a unix socket, optionally TCP on 127.0.0.1), then show
-// the URI with a Copy button. The server runs in the engine until the app quits. GUI thread only.
+// each URI (unix socket, then TCP) with its own Copy button. The server runs in the engine until the app quits. GUI thread only.
 #pragma once
 
 #include <QDialog>
@@ -10,6 +10,7 @@ class QCheckBox;
 class QDialogButtonBox;
 class QLineEdit;
 class QPushButton;
+class QVBoxLayout;
 
 namespace loopsnap::ui {
 
@@ -30,7 +31,8 @@ private:
     QLineEdit* socket_;
     QLineEdit* tcp_;
     QCheckBox* readOnly_;
-    QLineEdit* uri_;
+    QVBoxLayout* uris_;   // one row per URI once serving
+    QLineEdit* uri_;      // the first (unix socket) URI
     QPushButton* copy_;
     QDialogButtonBox* buttons_;
     QPushButton* serveButton_;
