@@ -7,6 +7,7 @@
 // no device-mapper), as in tst_ui_helper_wizard.
 #include <QtTest>
 #include <QDBusConnection>
+#include <QPushButton>
 #include <QStandardPaths>
 
 #include "core/engine/engine.h"
@@ -16,6 +17,7 @@
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/bridge/HelperBridge.h"
+#include "ui/dialogs/MergeDialog.h"
 #include "ui/demo/DemoSession.h"
 #include "ui/models/DeviceTreeModel.h"
 #include "ui/pages/DevicesPage.h"
@@ -36,6 +38,7 @@ private:
     test::PrivateBus bus_;
     test::FakeAuthority authority_;
     std::unique_ptr<helper::HelperService> service_;
+    Engine* helperEngine_ = nullptr;  // the helper's engine of this user (the factory's)
     int serial_ = 0;
     QString file(const std::string& name) const { return q(dir_->file(name.c_str())); }
     QDBusConnection client() const { return QDBusConnection(QStringLiteral("devices-client")); }
@@ -94,11 +97,13 @@ private slots:
         helper::HelperOptions options;
         options.stateDir = dir_->file("helper-state");
         options.idleTimeoutMs = 600000;
-        options.engineFactory = [](uint32_t, const std::string& workspace) {
+        options.engineFactory = [this](uint32_t, const std::string& workspace) {
             EngineOptions o;
             o.workspaceDir = workspace;
             o.copyThreads = 1;
-            return Engine::open(std::move(o));
+            auto e = Engine::open(std::move(o));
+            if (e.ok()) helperEngine_ = e.value().get();
+            return e;
         };
         service_ = std::make_unique<helper::HelperService>(QDBusConnection::connectToBus(bus_.address(), QStringLiteral("devices-service")), options);
         QString error;
@@ -199,6 +204,53 @@ private slots:
         QCOMPARE(bad->error().code, ErrorCode::InvalidArgument);
         QCOMPARE(failed.count(), 1);
         QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("hydrate"));
+    }
+
+    // Rollback of a kernel snapshot: planned from the helper's Status, started with its Merge and
+    // followed until the origin holds the snapshot's contents; no pause or stop.
+    void rollbackThroughHelper() {
+        auto b = bridge();
+        QVERIFY(b);
+        test::writeFile(dir_->file("roll.img"), test::patternBytes(5, 0, 4 << 20));
+        CreateSnapshotRequest rq{dir_->file("roll.img"), dir_->file("roll.cow"), 2 << 20, 16 * 1024, "P"};
+        std::optional<Result<SnapshotInfo>> got;
+        b->helper()->createSnapshot(rq, this, [&](const Result<SnapshotInfo>& r) { got = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 20000);
+        QVERIFY2(got->ok(), got->ok() ? "" : got->error().message.c_str());
+        const QString id = q(got->value().id);
+        QTRY_VERIFY_WITH_TIMEOUT(b->helper()->findSnapshot(id), 10000);
+        // Writes to the origin in the helper (the kernel's device there): 5 chunks copied away.
+        QVERIFY(helperEngine_);
+        const std::string originId = b->helper()->findSnapshot(id)->originId.substr(qstrlen(HelperBridge::kIdPrefix));
+        auto origin = helperEngine_->device(originId);
+        QVERIFY2(origin.ok(), origin.ok() ? "" : origin.error().message.c_str());
+        const auto fresh = test::patternBytes(9, 0, 5 * 16 * 1024);
+        QVERIFY(origin.value()->write(16 * 1024, fresh).ok());
+        QVERIFY(origin.value()->flush().ok());
+        origin.value().reset();
+        b->helper()->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(b->helper()->findSnapshot(id) && b->helper()->findSnapshot(id)->exceptions == 5, 10000);
+
+        MergeDialog dialog(b.get(), id);
+        dialog.show();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog.stage(), MergeDialog::Stage::Ready, 10000);
+        QVERIFY(dialog.plan());
+        QCOMPARE(dialog.plan()->chunksToMerge, uint64_t(5));
+        QCOMPARE(q(dialog.plan()->originPath), file("roll.img"));
+        QVERIFY(dialog.startButton()->isEnabled());
+        dialog.startButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.stage() == MergeDialog::Stage::Finished || dialog.stage() == MergeDialog::Stage::Failed, 20000);
+        QVERIFY2(dialog.stage() == MergeDialog::Stage::Finished, qPrintable(dialog.resultText()));
+        QVERIFY(!dialog.pauseButton()->isVisible() && !dialog.stopButton()->isVisible());
+        QCOMPARE(dialog.lastJob().progress.done, uint64_t(5));
+        // The origin file holds the snapshot's contents again: its original pattern.
+        QFile image(file("roll.img"));
+        QVERIFY(image.open(QIODevice::ReadOnly));
+        QVERIFY(image.seek(16 * 1024));
+        const QByteArray back = image.read(5 * 16 * 1024);
+        const auto original = test::patternBytes(5, 16 * 1024, 5 * 16 * 1024);
+        QVERIFY(back == QByteArray(reinterpret_cast<const char*>(original.data()), qsizetype(original.size())));
+        QTRY_VERIFY_WITH_TIMEOUT(b->helper()->findSnapshot(id) && b->helper()->findSnapshot(id)->exceptions == 0, 10000);
     }
 
     // Refused by polkit, or an id the helper does not have: nothing changes and the main window's

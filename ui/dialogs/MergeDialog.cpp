@@ -12,6 +12,7 @@
 
 #include "core/engine/engine.h"
 #include "ui/bridge/EngineBridge.h"
+#include "ui/bridge/HelperBridge.h"
 #include "ui/pages/PageRegistry.h"
 #include "ui/text/ErrorText.h"
 #include "ui/text/Sizes.h"
@@ -125,10 +126,10 @@ void MergeDialog::setStage(Stage s) {
     start_->setVisible(s == Stage::Ready || s == Stage::Refused || s == Stage::Stopped || s == Stage::Planning);
     start_->setEnabled((s == Stage::Ready && plan_ && (plan_->chunksToMerge > 0 || plan_->resumes)) || s == Stage::Stopped);
     start_->setText(s == Stage::Stopped || (plan_ && plan_->resumes) ? tr("&Resume rollback") : tr("&Start rollback"));
-    pause_->setVisible(active);
+    pause_->setVisible(active && !kernel());
     pause_->setEnabled(s == Stage::Running || s == Stage::Paused);
     pause_->setText(s == Stage::Paused ? tr("&Resume") : tr("&Pause"));
-    stop_->setVisible(active);
+    stop_->setVisible(active && !kernel());
     stop_->setEnabled(s == Stage::Running || s == Stage::Paused);
     keep_->setVisible(s == Stage::Finished);
     remove_->setVisible(s == Stage::Finished);
@@ -136,8 +137,8 @@ void MergeDialog::setStage(Stage s) {
     refusal_->setVisible(s == Stage::Refused || (s == Stage::Failed && !refusal_->text().isEmpty()));
     bar_->setVisible(s != Stage::Planning && s != Stage::Refused && s != Stage::Ready);
     progressLabel_->setVisible(bar_->isVisible());
-    batchesTitle_->setVisible(bar_->isVisible());
-    batchList_->setVisible(bar_->isVisible());
+    batchesTitle_->setVisible(bar_->isVisible() && !kernel());
+    batchList_->setVisible(bar_->isVisible() && !kernel());
     // Grow to show what this stage adds; never shrink what the user sized.
     const QSize hint = sizeHint().expandedTo(minimumSizeHint());
     if (hint.height() > height() || hint.width() > width()) resize(size().expandedTo(hint));
@@ -150,6 +151,22 @@ void MergeDialog::replan() {
     recheckTimer_.stop();
     // A periodic re-check while refused stays in the Refused stage until the answer changes.
     if (stage_ != Stage::Refused) setStage(Stage::Planning);
+    if (kernel()) {
+        bridge_->helper()->snapshotStatus(snapshotId_, this, [this](const Result<SnapshotInfo>& r) {
+            if (stage_ != Stage::Planning && stage_ != Stage::Refused) return;
+            if (!r.ok()) {
+                plan_.reset();
+                planError_ = errorText(r.error());
+                heading_->setText(tr("This snapshot cannot be rolled back"));
+                planLabel_->setText(planError_);
+                refusal_->clear();
+                setStage(Stage::Failed);
+                return;
+            }
+            kernelPlan(r.value());
+        });
+        return;
+    }
     bridge_->call<MergePlan>(this, QString(), [id = snapshotId_.toStdString()](Engine& e) { return planMerge(e, id); },
                              [this](const Result<MergePlan>& r) {
                                  if (stage_ != Stage::Planning && stage_ != Stage::Refused) return;  // started meanwhile
@@ -217,6 +234,10 @@ void MergeDialog::showPlan() {
                                   .arg(names.join(QStringLiteral(", "))));
     }
     refusal_->setText(refusalText());
+    if (p.running && kernel()) {
+        kernelTotal_ = std::max<uint64_t>(p.chunksToMerge, 1);
+        return attachToJob(1);  // the helper's job; followed through Status
+    }
     if (p.running) {
         // A merge of this engine already runs (the dialog was closed and opened again): follow it.
         for (const JobInfo& j : bridge_->registry().jobs)
@@ -242,6 +263,20 @@ void MergeDialog::showPlan() {
 void MergeDialog::startMerge() {
     if (stage_ != Stage::Ready && stage_ != Stage::Stopped) return;
     start_->setEnabled(false);
+    if (kernel()) {
+        kernelTotal_ = plan_ ? plan_->chunksToMerge : 0;
+        bridge_->helper()->merge(snapshotId_, this, [this](const Result<uint64_t>& r) {
+            if (!r.ok()) {
+                // The helper refused (something mounted, not authorised) or failed: say why.
+                refusal_->setText(errorText(r.error()));
+                emit bridge_->failed(r.error(), QStringLiteral("merge"));
+                replan();
+                return;
+            }
+            attachToJob(r.value() ? r.value() : 1);
+        });
+        return;
+    }
     struct Started {
         uint64_t job = 0;
         uint32_t source = 0;
@@ -276,6 +311,7 @@ void MergeDialog::attachToJob(uint64_t jobId) {
 
 void MergeDialog::poll() {
     if (!jobId_ || pollInFlight_) return;
+    if (kernel()) return kernelPoll();
     pollInFlight_ = true;
     bridge_->call<JobInfo>(this, QString(), [id = jobId_](Engine& e) { return e.job(id); }, [this](const Result<JobInfo>& r) {
         pollInFlight_ = false;
@@ -354,7 +390,7 @@ QString MergeDialog::resultText() const {
 }
 
 void MergeDialog::onEvents(const LiveFrame& frame) {
-    if (!jobId_) return;
+    if (!jobId_ || kernel()) return;  // the helper's merge batches are not this engine's events
     bool added = false;
     for (const Event& e : frame.events) {
         if (e.kind != EventKind::MergeBatch) continue;
@@ -400,6 +436,19 @@ void MergeDialog::stopMerge() {
 void MergeDialog::removeStore() {
     remove_->setEnabled(false);
     keep_->setEnabled(false);
+    if (kernel()) {
+        bridge_->helper()->deleteFiles(snapshotId_, this, [this](const Result<bool>& r) {
+            if (!r.ok()) {
+                keep_->setEnabled(true);
+                remove_->setEnabled(true);
+                resultLabel_->setText(errorText(r.error()));
+                return;
+            }
+            setStage(Stage::Removed);
+            accept();
+        });
+        return;
+    }
     bridge_->call<bool>(this, QStringLiteral("delete"), [id = snapshotId_.toStdString()](Engine& e) { return asResult(e.deleteFiles(id)); },
                         [this](const Result<bool>& r) {
                             bridge_->refresh();
@@ -412,6 +461,68 @@ void MergeDialog::removeStore() {
                             setStage(Stage::Removed);
                             accept();
                         });
+}
+
+bool MergeDialog::kernel() const { return HelperBridge::isHelperId(snapshotId_); }
+
+void MergeDialog::kernelPlan(const SnapshotInfo& snap) {
+    const HelperBridge* helper = bridge_->helper();
+    MergePlan p;
+    p.snapshotId = snap.id;
+    p.cowPath = snap.cowPath;
+    p.originId = snap.originId;
+    for (const OriginInfo& o : helper->origins())
+        if (o.id == snap.originId) {
+            p.originPath = o.path;
+            p.originBytes = o.sizeBytes;
+        }
+    p.chunkBytes = snap.chunkBytes;
+    p.chunksToMerge = snap.exceptions;
+    p.bytesToCopy = snap.exceptions * uint64_t(snap.chunkBytes);
+    if (p.originBytes) p.bytesToCopy = std::min(p.bytesToCopy, p.originBytes);
+    p.backend = snap.backend;
+    p.running = snap.state == DeviceState::Merging && snap.mergeRunning;
+    p.resumes = snap.state == DeviceState::Merging && !snap.mergeRunning;
+    for (const SnapshotInfo& other : helper->snapshots())
+        if (other.originId == snap.originId && other.id != snap.id) p.others.push_back({other.id, other.cowPath, other.exceptions, other.state});
+    // Refusals (a mounted origin or snapshot) are the helper's to make when the merge starts.
+    plan_ = p;
+    showPlan();
+}
+
+void MergeDialog::kernelPoll() {
+    pollInFlight_ = true;
+    bridge_->helper()->snapshotStatus(snapshotId_, this, [this](const Result<SnapshotInfo>& r) {
+        pollInFlight_ = false;
+        JobInfo job;
+        job.id = jobId_;
+        job.kind = JobKind::Merge;
+        job.subjectId = snapshotId_.toStdString();
+        if (!r.ok()) {
+            job.state = JobState::Failed;
+            job.error = r.error();
+            return applyJob(job);
+        }
+        const SnapshotInfo& s = r.value();
+        const uint64_t chunk = s.chunkBytes;
+        job.progress.unit = "chunks";
+        job.progress.total = std::max(kernelTotal_, s.exceptions);
+        job.progress.done = job.progress.total - std::min(job.progress.total, s.exceptions);
+        job.progress.bytesTotal = job.progress.total * chunk;
+        job.progress.bytesDone = job.progress.done * chunk;
+        if (s.state == DeviceState::MergeFailed || s.state == DeviceState::Failed || s.state == DeviceState::Invalid) {
+            job.state = JobState::Failed;
+            if (s.problem) job.error = s.problem;
+        } else if (s.state == DeviceState::Merging) {
+            job.state = JobState::Running;
+        } else {
+            job.state = JobState::Finished;  // the origin holds the snapshot; the store is empty again
+            job.progress.done = job.progress.total;
+            job.progress.bytesDone = job.progress.bytesTotal;
+        }
+        applyJob(job);
+        if (jobStateFinal(job.state)) bridge_->helper()->refresh();  // the tree shows the store's new state
+    });
 }
 
 void registerMergeDialog() {

@@ -8,7 +8,8 @@
 // again"), so it notices when the holder is gone.
 // During: live progress sampled from the engine's job four times a second (chunks left, bytes,
 // rate, ETA) and one line per merge batch as its event arrives (EngineBridge::frame);
-// Pause / Resume / Stop. Closing the dialog leaves the rollback running in the engine; quitting
+// Pause / Resume / Stop. A kernel snapshot (loopsnap-helper, see kernel()) is planned, started
+// and followed through the helper instead. Closing the dialog leaves the rollback running in the engine; quitting
 // the app stops it between batches (it shows as "merging, interrupted" and resumes here).
 // After: the store is an empty snapshot again (kernel semantics); the dialog offers to keep it or
 // to remove its files.
@@ -84,9 +85,16 @@ private:
     void togglePause();
     void stopMerge();
     void removeStore();
+    // A snapshot of loopsnap-helper (id "kernel:…"): planned from the helper's Status, started
+    // with its Merge, followed by polling its Status (exceptions left); no pause or stop (the
+    // kernel's snapshot-merge has neither), no batch lines (the helper sends no events).
+    bool kernel() const;
+    void kernelPlan(const SnapshotInfo& snapshot);
+    void kernelPoll();
 
     EngineBridge* bridge_;
     QString snapshotId_;
+    uint64_t kernelTotal_ = 0;  // kernel: the exceptions when the merge started
     Stage stage_ = Stage::Planning;
     std::optional<MergePlan> plan_;
     QString planError_;
