@@ -85,6 +85,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
         QVERIFY(page->areaModel().totalChunks() > 0);
         const uint64_t usedBefore = page->areaModel().usedChunks();
+        const int resyncsBefore = page->resyncs();
 
         const uint64_t job = rig.startWorkload(3000);
         QTRY_VERIFY_WITH_TIMEOUT((page->model()->rowCount() >= 4 && page->model()->counters().committed > 300) ||
@@ -97,8 +98,14 @@ private slots:
         QVERIFY2(counters.finishedOutOfOrder > 0, "no copy finished out of order in the demo workload");
         const auto& trace = page->model()->trace();
         QVERIFY(!trace.commits.empty());
-        for (size_t i = 1; i < trace.commits.size(); ++i)
-            QVERIFY2(trace.commits[i].seq == trace.commits[i - 1].seq + 1, "commits must advance strictly in sequence");
+        // Strictly one after the other while no event was dropped; after a drop the page resyncs
+        // from the engine's status (events are hints), so the trace may skip what was dropped,
+        // but commits still only ever advance.
+        const bool dropped = page->resyncs() > resyncsBefore;
+        for (size_t i = 1; i < trace.commits.size(); ++i) {
+            if (dropped) QVERIFY2(trace.commits[i].seq > trace.commits[i - 1].seq, "commits must advance in sequence");
+            else QVERIFY2(trace.commits[i].seq == trace.commits[i - 1].seq + 1, "commits must advance strictly in sequence");
+        }
         QVERIFY(std::any_of(trace.marks.begin(), trace.marks.end(), [](const CompletionMark& m) { return m.outOfOrder; }));
         QCOMPARE(counters.committed, rig.trace().committed);
         QCOMPARE(counters.inFlight, uint64_t(0));
