@@ -85,7 +85,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->resyncs() >= 1, 20000);
         QVERIFY(page->areaModel().totalChunks() > 0);
         const uint64_t usedBefore = page->areaModel().usedChunks();
-        const int resyncsBefore = page->resyncs();
+        const uint64_t resyncsBefore = page->resyncs();
 
         const uint64_t job = rig.startWorkload(3000);
         QTRY_VERIFY_WITH_TIMEOUT((page->model()->rowCount() >= 4 && page->model()->counters().committed > 300) ||
