@@ -154,15 +154,7 @@ void MergeDialog::replan() {
     if (kernel()) {
         bridge_->helper()->snapshotStatus(snapshotId_, this, [this](const Result<SnapshotInfo>& r) {
             if (stage_ != Stage::Planning && stage_ != Stage::Refused) return;
-            if (!r.ok()) {
-                plan_.reset();
-                planError_ = errorText(r.error());
-                heading_->setText(tr("This snapshot cannot be rolled back"));
-                planLabel_->setText(planError_);
-                refusal_->clear();
-                setStage(Stage::Failed);
-                return;
-            }
+            if (!r.ok()) return planFailed(r.error());
             kernelPlan(r.value());
         });
         return;
@@ -170,18 +162,20 @@ void MergeDialog::replan() {
     bridge_->call<MergePlan>(this, QString(), [id = snapshotId_.toStdString()](Engine& e) { return planMerge(e, id); },
                              [this](const Result<MergePlan>& r) {
                                  if (stage_ != Stage::Planning && stage_ != Stage::Refused) return;  // started meanwhile
-                                 if (!r.ok()) {
-                                     plan_.reset();
-                                     planError_ = errorText(r.error());
-                                     heading_->setText(tr("This snapshot cannot be rolled back"));
-                                     planLabel_->setText(planError_);
-                                     refusal_->clear();
-                                     setStage(Stage::Failed);
-                                     return;
-                                 }
+                                 if (!r.ok()) return planFailed(r.error());
                                  plan_ = r.value();
                                  showPlan();
                              });
+}
+
+// No plan (the snapshot is gone, the helper refused, ...): the reason in place of the plan.
+void MergeDialog::planFailed(const Error& error) {
+    plan_.reset();
+    planError_ = errorText(error);
+    heading_->setText(tr("This snapshot cannot be rolled back"));
+    planLabel_->setText(planError_);
+    refusal_->clear();
+    setStage(Stage::Failed);
 }
 
 QString MergeDialog::planText() const {

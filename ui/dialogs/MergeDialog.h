@@ -76,6 +76,7 @@ private:
     void build();
     void replan();
     void showPlan();
+    void planFailed(const Error& error);
     void startMerge();
     void attachToJob(uint64_t jobId);
     void poll();
