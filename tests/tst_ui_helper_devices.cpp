@@ -13,7 +13,7 @@
 #include "core/engine/engine.h"
 #include "helper/helper_protocol.h"
 #include "helper/helper_service.h"
-#include "support/private_bus.h"
+#include "support/helper_on_bus.h"
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/bridge/HelperBridge.h"
@@ -35,13 +35,10 @@ class TstUiHelperDevices : public QObject {
     Q_OBJECT
 private:
     std::unique_ptr<test::TempDir> dir_;
-    test::PrivateBus bus_;
-    test::FakeAuthority authority_;
-    std::unique_ptr<helper::HelperService> service_;
-    Engine* helperEngine_ = nullptr;  // the helper's engine of this user (the factory's)
+    std::unique_ptr<test::HelperOnBus> helper_;
     int serial_ = 0;
     QString file(const std::string& name) const { return q(dir_->file(name.c_str())); }
-    QDBusConnection client() const { return QDBusConnection(QStringLiteral("devices-client")); }
+    QDBusConnection client() const { return helper_->client(); }
 
     std::unique_ptr<EngineBridge> bridge() {
         auto b = test::openBridge(dir_->file(("ws-" + std::to_string(++serial_)).c_str()));
@@ -86,36 +83,15 @@ private slots:
     void initTestCase() {
         QStandardPaths::setTestModeEnabled(true);
         dir_ = std::make_unique<test::TempDir>();
-        QVERIFY(QDir().mkpath(file("services")));
-        const QString started = bus_.start(q(dir_->path()));
-        if (started.contains(QLatin1String("not installed"))) QSKIP(qPrintable(started));
+        helper_ = std::make_unique<test::HelperOnBus>(QStringLiteral("devices"));
+        const QString started = helper_->start(dir_->path());
+        if (helper_->notInstalled()) QSKIP(qPrintable(started));
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QDBusConnection authorityBus = QDBusConnection::connectToBus(bus_.address(), QStringLiteral("devices-authority"));
-        QVERIFY(authorityBus.registerVirtualObject(QStringLiteral("/org/freedesktop/PolicyKit1/Authority"), &authority_));
-        QVERIFY(authorityBus.registerService(QStringLiteral("org.freedesktop.PolicyKit1")));
-        QVERIFY(QDBusConnection::connectToBus(bus_.address(), QStringLiteral("devices-client")).isConnected());
-        helper::HelperOptions options;
-        options.stateDir = dir_->file("helper-state");
-        options.idleTimeoutMs = 600000;
-        options.engineFactory = [this](uint32_t, const std::string& workspace) {
-            EngineOptions o;
-            o.workspaceDir = workspace;
-            o.copyThreads = 1;
-            auto e = Engine::open(std::move(o));
-            if (e.ok()) helperEngine_ = e.value().get();
-            return e;
-        };
-        service_ = std::make_unique<helper::HelperService>(QDBusConnection::connectToBus(bus_.address(), QStringLiteral("devices-service")), options);
-        QString error;
-        QVERIFY2(service_->registerOn(&error), qPrintable(error));
         test::writeFile(dir_->file("disk.img"), test::patternBytes(1, 0, 8 << 20));
         test::writeFile(dir_->file("src.img"), test::patternBytes(2, 0, 1 << 20));
     }
-    void init() { authority_.allow = true; }
-    void cleanupTestCase() {
-        service_.reset();
-        for (const char* c : {"devices-client", "devices-service", "devices-authority"}) QDBusConnection::disconnectFromBus(QLatin1String(c));
-    }
+    void init() { helper_->authority.allow = true; }
+    void cleanupTestCase() { helper_.reset(); }
 
     // Forget: the helper's Remove (interactive polkit), the device leaves the tree, the files stay.
     // Delete: the helper's Delete, the files are gone too and the origin takes a new snapshot.
@@ -146,11 +122,11 @@ private slots:
         for (const QString& f : files) QVERIFY2(QFileInfo::exists(f), qPrintable(f));
 
         QSignalSpy failed(b.get(), &EngineBridge::failed);
-        const int interactive = authority_.interactiveCalls;
+        const int interactive = helper_->authority.interactiveCalls;
         if (deleteFiles) b->deleteFiles(id);
         else b->forget(id);
         QTRY_VERIFY_WITH_TIMEOUT(!model.indexFor(ref).isValid(), 10000);
-        QCOMPARE(authority_.interactiveCalls, interactive + 1);
+        QCOMPARE(helper_->authority.interactiveCalls, interactive + 1);
         QVERIFY(!b->helper()->findSnapshot(id) && !b->helper()->findClone(id));
         if (deleteFiles) {
             for (const QString& f : files) QTRY_VERIFY2_WITH_TIMEOUT(!QFileInfo::exists(f), qPrintable(f), 10000);
@@ -220,9 +196,9 @@ private slots:
         const QString id = q(got->value().id);
         QTRY_VERIFY_WITH_TIMEOUT(b->helper()->findSnapshot(id), 10000);
         // Writes to the origin in the helper (the kernel's device there): 5 chunks copied away.
-        QVERIFY(helperEngine_);
+        QVERIFY(helper_->engine);
         const std::string originId = b->helper()->findSnapshot(id)->originId.substr(qstrlen(HelperBridge::kIdPrefix));
-        auto origin = helperEngine_->device(originId);
+        auto origin = helper_->engine->device(originId);
         QVERIFY2(origin.ok(), origin.ok() ? "" : origin.error().message.c_str());
         const auto fresh = test::patternBytes(9, 0, 5 * 16 * 1024);
         QVERIFY(origin.value()->write(16 * 1024, fresh).ok());
@@ -269,13 +245,13 @@ private slots:
         const QString id = makeSnapshot(*b, "refused" + std::to_string(serial_) + ".cow");
         QVERIFY(!id.isEmpty());
         const QString target = unknownId ? QString::fromLatin1(HelperBridge::kIdPrefix) + QStringLiteral("nope") : id;
-        authority_.allow = unknownId;
+        helper_->authority.allow = unknownId;
         const int before = window.messages()->count();
         b->forget(target);
         QTRY_VERIFY_WITH_TIMEOUT(window.messages()->count() > before, 10000);
         const QString text = window.messages()->texts().join(QLatin1Char('\n'));
         QVERIFY2(text.contains(unknownId ? QStringLiteral("nope") : QStringLiteral("Not authorised")), qPrintable(text));
-        authority_.allow = true;
+        helper_->authority.allow = true;
         b->helper()->refresh();
         QTest::qWait(200);
         QVERIFY(b->helper()->findSnapshot(id));

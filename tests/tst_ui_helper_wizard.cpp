@@ -16,7 +16,7 @@
 #include "core/engine/engine.h"
 #include "helper/helper_protocol.h"
 #include "helper/helper_service.h"
-#include "support/private_bus.h"
+#include "support/helper_on_bus.h"
 #include "support/test_support.h"
 #include "support/ui_support.h"
 #include "ui/bridge/HelperBridge.h"
@@ -65,45 +65,22 @@ class TstUiHelperWizard : public QObject {
     Q_OBJECT
 private:
     std::unique_ptr<test::TempDir> dir_;
-    test::PrivateBus bus_;
-    test::FakeAuthority authority_;
-    std::unique_ptr<helper::HelperService> service_;
+    std::unique_ptr<test::HelperOnBus> helper_;
     QString file(const char* name) const { return QString::fromStdString(dir_->file(name)); }
-    QDBusConnection client() const { return QDBusConnection(QStringLiteral("wizard-client")); }
+    QDBusConnection client() const { return helper_->client(); }
 
 private slots:
     void initTestCase() {
         QStandardPaths::setTestModeEnabled(true);
         dir_ = std::make_unique<test::TempDir>();
-        QVERIFY(QDir().mkpath(file("services")));
-        const QString started = bus_.start(QString::fromStdString(dir_->path()));
-        if (started.contains(QLatin1String("not installed"))) QSKIP(qPrintable(started));
+        helper_ = std::make_unique<test::HelperOnBus>(QStringLiteral("wizard"));
+        const QString started = helper_->start(dir_->path());
+        if (helper_->notInstalled()) QSKIP(qPrintable(started));
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QDBusConnection authorityBus = QDBusConnection::connectToBus(bus_.address(), QStringLiteral("wizard-authority"));
-        QVERIFY(authorityBus.registerVirtualObject(QStringLiteral("/org/freedesktop/PolicyKit1/Authority"), &authority_));
-        QVERIFY(authorityBus.registerService(QStringLiteral("org.freedesktop.PolicyKit1")));
-        QVERIFY(QDBusConnection::connectToBus(bus_.address(), QStringLiteral("wizard-client")).isConnected());
-        helper::HelperOptions options;
-        options.stateDir = dir_->file("helper-state");
-        options.idleTimeoutMs = 600000;
-        options.engineFactory = [](uint32_t, const std::string& workspace) {
-            EngineOptions o;
-            o.workspaceDir = workspace;
-            o.copyThreads = 1;
-            return Engine::open(std::move(o));
-        };
-        service_ = std::make_unique<helper::HelperService>(QDBusConnection::connectToBus(bus_.address(), QStringLiteral("wizard-service")), options);
-        QString error;
-        QVERIFY2(service_->registerOn(&error), qPrintable(error));
         test::writeFile(dir_->file("disk.img"), test::patternBytes(1, 0, 8 << 20));
         test::writeFile(dir_->file("src.img"), test::patternBytes(2, 0, 1 << 20));
     }
-    void cleanupTestCase() {
-        service_.reset();
-        QDBusConnection::disconnectFromBus(QStringLiteral("wizard-client"));
-        QDBusConnection::disconnectFromBus(QStringLiteral("wizard-service"));
-        QDBusConnection::disconnectFromBus(QStringLiteral("wizard-authority"));
-    }
+    void cleanupTestCase() { helper_.reset(); }
 
     // What the machine offers, then each availability as BackendChoice shows it.
     void choiceFollowsAvailability_data() {
@@ -194,13 +171,13 @@ private slots:
                  qPrintable(w.currentPage()->findChild<QLineEdit*>(QStringLiteral("command"))->text()));
         QVERIFY(w.currentPage()->findChild<QLabel*>(QStringLiteral("summary"))->text().contains(QLatin1String("loopsnap-helper")));
 
-        authority_.allow = allow;
-        const int interactive = authority_.interactiveCalls;
+        helper_->authority.allow = allow;
+        const int interactive = helper_->authority.interactiveCalls;
         QSignalSpy created(&w, &SnapshotWizard::created);
         w.button(QWizard::FinishButton)->click();
         // Interactive: the desktop's polkit agent may ask (the background List never is).
-        QTRY_COMPARE_WITH_TIMEOUT(authority_.interactiveCalls, interactive + 1, 10000);
-        QCOMPARE(authority_.subjectName, client().baseService());
+        QTRY_COMPARE_WITH_TIMEOUT(helper_->authority.interactiveCalls, interactive + 1, 10000);
+        QCOMPARE(helper_->authority.subjectName, client().baseService());
         if (!allow) {
             QTRY_VERIFY_WITH_TIMEOUT(!w.finishError().isEmpty(), 10000);
             QVERIFY2(w.finishError().startsWith(QLatin1String("Not authorised")), qPrintable(w.finishError()));
@@ -234,7 +211,7 @@ private slots:
         auto bridge = test::openBridge(dir_->file("ws-clone"));
         QVERIFY(bridge);
         bridge->helper()->setConnection(client());
-        authority_.allow = true;
+        helper_->authority.allow = true;
         CloneWizard w(bridge.get());
         w.show();
         toCloneOptions(w, file("src.img"), file("kclone.img"), file("kclone.meta"));
@@ -255,9 +232,9 @@ private slots:
     void helperMissing() {
         auto bridge = test::openBridge(dir_->file("ws-missing"));
         QVERIFY(bridge);
-        QDBusConnection lonely = QDBusConnection::connectToBus(bus_.address(), QStringLiteral("wizard-lonely"));
+        QDBusConnection lonely = QDBusConnection::connectToBus(helper_->address(), QStringLiteral("wizard-lonely"));
         bridge->helper()->setConnection(lonely);
-        QVERIFY(QDBusConnection(QStringLiteral("wizard-service")).unregisterService(QString::fromLatin1(helper::kServiceName)));
+        QVERIFY(helper_->serviceConnection().unregisterService(QString::fromLatin1(helper::kServiceName)));
         SnapshotWizard w(bridge.get());
         w.show();
         toSnapshotOptions(w, file("disk.img"));
@@ -269,7 +246,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!w.finishError().isEmpty(), 10000);
         QVERIFY2(w.finishError().contains(QLatin1String("loopsnap-helper cannot be reached")), qPrintable(w.finishError()));
         QCOMPARE(listing(QString::fromStdString(dir_->path())), before);
-        QVERIFY(QDBusConnection(QStringLiteral("wizard-service")).registerService(QString::fromLatin1(helper::kServiceName)));
+        QVERIFY(helper_->serviceConnection().registerService(QString::fromLatin1(helper::kServiceName)));
         QDBusConnection::disconnectFromBus(QStringLiteral("wizard-lonely"));
     }
 };
