@@ -11,6 +11,7 @@
 #include <QStandardPaths>
 
 #include "support/test_support.h"
+#include "support/ui_support.h"
 
 using namespace loopsnap;
 
@@ -109,18 +110,10 @@ void TstUiRealWindow::screenshotIsTheRealWindow() {
     QImage image(png);
     QVERIFY(!image.isNull());
     QVERIFY2(image.width() >= minWidth && image.height() >= 400, qPrintable(QStringLiteral("%1x%2").arg(image.width()).arg(image.height())));
-    QSet<QRgb> colours;
-    int dark = 0, light = 0;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2) {
-            const QRgb c = image.pixel(x, y);
-            colours.insert(c);
-            dark += qGray(c) < 80;
-            light += qGray(c) > 200;
-        }
-    QVERIFY2(colours.size() > 60, qPrintable(QString::number(colours.size())));   // text, icons, bars
-    QVERIFY(dark > 300);     // text
-    QVERIFY(light > 5000);   // backgrounds
+    const test::PictureStats st = test::pictureStats(image);
+    QVERIFY2(st.colours > 60, qPrintable(QString::number(st.colours)));   // text, icons, bars
+    QVERIFY(st.dark > 300);     // text
+    QVERIFY(st.light > 5000);   // backgrounds
     // Not a black or unpainted window: no single colour covers more than 90% of it.
     QHash<QRgb, int> counts;
     int samples = 0;

@@ -7,6 +7,7 @@
 #include <QSet>
 
 #include "support/test_support.h"
+#include "support/ui_support.h"
 #include "ui/pages/PageRegistry.h"
 #include "ui/pages/ScreenshotRunner.h"
 
@@ -54,19 +55,10 @@ void TstUiScreenshots::everyViewRenders() {
     QImage image(png);
     QVERIFY2(!image.isNull(), qPrintable(err));
     QVERIFY(image.width() >= 600 && image.height() >= 400);
-    QSet<QRgb> colours;
-    int dark = 0, light = 0;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2) {
-            const QRgb c = image.pixel(x, y);
-            colours.insert(c);
-            const int g = qGray(c);
-            dark += g < 80;
-            light += g > 200;
-        }
-    QVERIFY2(colours.size() > 60, qPrintable(QString::number(colours.size())));  // text, icons, bars
-    QVERIFY(dark > 300);    // text
-    QVERIFY(light > 5000);  // backgrounds
+    const test::PictureStats st = test::pictureStats(image);
+    QVERIFY2(st.colours > 60, qPrintable(QString::number(st.colours)));  // text, icons, bars
+    QVERIFY(st.dark > 300);    // text
+    QVERIFY(st.light > 5000);  // backgrounds
 }
 
 void TstUiScreenshots::unknownViewIsAUsageError() {

@@ -2,6 +2,9 @@
 // own, waiting for it and for its calls with the event loop running, and saving what a page shows.
 #pragma once
 
+#include <QImage>
+#include <QSet>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -13,6 +16,25 @@
 #include "ui/bridge/EngineBridge.h"
 
 namespace loopsnap::test {
+
+// What a rendered PNG holds, sampled every second pixel: distinct colours, dark pixels (text) and
+// light ones (backgrounds). The screenshot tests ask for a real picture with these.
+struct PictureStats {
+    int colours = 0, dark = 0, light = 0;
+};
+inline PictureStats pictureStats(const QImage& image) {
+    QSet<QRgb> colours;
+    PictureStats st;
+    for (int y = 0; y < image.height(); y += 2)
+        for (int x = 0; x < image.width(); x += 2) {
+            const QRgb c = image.pixel(x, y);
+            colours.insert(c);
+            st.dark += qGray(c) < 80;
+            st.light += qGray(c) > 200;
+        }
+    st.colours = int(colours.size());
+    return st;
+}
 
 inline std::unique_ptr<ui::EngineBridge> openBridge(const std::string& workspaceDir) {
     auto bridge = std::make_unique<ui::EngineBridge>();
