@@ -156,22 +156,21 @@ void HelperBridge::merge(const QString& snapshotId, QObject* context, std::funct
     });
 }
 
-void HelperBridge::remove(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
+void HelperBridge::callOnPath(const QString& method, const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
     auto path = pathOf(id);
     if (!path.ok()) return later<bool>(this, context, std::move(done), path.error());
-    send(QStringLiteral("Remove"), {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
+    send(method, {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
         if (done) done(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
         refresh();
     });
 }
 
+void HelperBridge::remove(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
+    callOnPath(QStringLiteral("Remove"), id, context, std::move(done));
+}
+
 void HelperBridge::deleteFiles(const QString& id, QObject* context, std::function<void(const Result<bool>&)> done) {
-    auto path = pathOf(id);
-    if (!path.ok()) return later<bool>(this, context, std::move(done), path.error());
-    send(QStringLiteral("Delete"), {QString::fromStdString(*path)}, true, context, [this, done](const Result<QVariantList>& r) {
-        if (done) done(r.ok() ? Result<bool>(true) : Result<bool>(r.error()));
-        refresh();
-    });
+    callOnPath(QStringLiteral("Delete"), id, context, std::move(done));
 }
 
 void HelperBridge::message(const QString& cloneId, const QString& name, uint32_t value, QObject* context,

@@ -77,6 +77,8 @@ signals:
 private:
     void send(const QString& method, const QVariantList& args, bool interactive, QObject* context,
               std::function<void(const Result<QVariantList>&)> done);
+    // METHOD(s path) on the device `id` names (Remove, Delete): interactive, then a refresh.
+    void callOnPath(const QString& method, const QString& id, QObject* context, std::function<void(const Result<bool>&)> done);
 
     QDBusConnection bus_;
     std::vector<OriginInfo> origins_;
