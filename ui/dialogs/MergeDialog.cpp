@@ -430,30 +430,26 @@ void MergeDialog::stopMerge() {
 void MergeDialog::removeStore() {
     remove_->setEnabled(false);
     keep_->setEnabled(false);
+    // Either backend's answer: the store is gone (the dialog is done), or why not, with both
+    // choices offered again.
+    auto removed = [this](const Result<bool>& r) {
+        if (!r.ok()) {
+            keep_->setEnabled(true);
+            remove_->setEnabled(true);
+            resultLabel_->setText(errorText(r.error()));
+            return;
+        }
+        setStage(Stage::Removed);
+        accept();
+    };
     if (kernel()) {
-        bridge_->helper()->deleteFiles(snapshotId_, this, [this](const Result<bool>& r) {
-            if (!r.ok()) {
-                keep_->setEnabled(true);
-                remove_->setEnabled(true);
-                resultLabel_->setText(errorText(r.error()));
-                return;
-            }
-            setStage(Stage::Removed);
-            accept();
-        });
+        bridge_->helper()->deleteFiles(snapshotId_, this, removed);
         return;
     }
     bridge_->call<bool>(this, QStringLiteral("delete"), [id = snapshotId_.toStdString()](Engine& e) { return asResult(e.deleteFiles(id)); },
-                        [this](const Result<bool>& r) {
+                        [this, removed](const Result<bool>& r) {
                             bridge_->refresh();
-                            if (!r.ok()) {
-                                keep_->setEnabled(true);
-                                remove_->setEnabled(true);
-                                resultLabel_->setText(errorText(r.error()));
-                                return;
-                            }
-                            setStage(Stage::Removed);
-                            accept();
+                            removed(r);
                         });
 }
 
